@@ -1,0 +1,1 @@
+"""E-ateliers (online workshops and interview simulations): built by a later issue."""

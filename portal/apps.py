@@ -1,0 +1,28 @@
+"""The admin site is the managers' room: only managers and superusers enter it."""
+
+from django.apps import AppConfig
+from django.contrib import admin
+from django.contrib.admin import apps as admin_apps
+from django.utils.translation import gettext_lazy as _
+
+
+class PortalAdminSite(admin.AdminSite):
+    site_header = _("100% web follow-up — management")
+    site_title = _("100% web follow-up")
+    index_title = _("Agency management")
+
+    def has_permission(self, request):
+        from accounts.permissions import can_enter_admin
+
+        return can_enter_admin(request.user)
+
+
+class PortalAdminConfig(admin_apps.AdminConfig):
+    default = False
+    default_site = "portal.apps.PortalAdminSite"
+
+
+class PortalConfig(AppConfig):
+    default = True
+    name = "portal"
+    verbose_name = _("Portal")

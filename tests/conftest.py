@@ -1,0 +1,64 @@
+"""Shared fixtures. Tests run on the real PostgreSQL and Redis; browser tests on Debian's
+Chromium, skipped without it unless REQUIRE_SERVICES=1."""
+
+import os
+import shutil
+
+import pytest
+from django.test import Client
+
+from tests.accounts.factories import AgencyFactory, UserFactory
+from tests.advisors.factories import AdvisorFactory
+from tests.seekers.factories import SeekerFactory
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def require_or_skip(available: bool, what: str) -> None:
+    if available:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{what} is required (REQUIRE_SERVICES=1) but not available")
+    pytest.skip(f"{what} not available")
+
+
+@pytest.fixture
+def agency(db):
+    return AgencyFactory(name="Lille Grand-Sud", code="lille-grand-sud")
+
+
+@pytest.fixture
+def other_agency(db):
+    return AgencyFactory(name="Roubaix", code="roubaix")
+
+
+@pytest.fixture
+def advisor(agency):
+    return AdvisorFactory(agency=agency)
+
+
+@pytest.fixture
+def signing_advisor(agency):
+    return AdvisorFactory(agency=agency, signs_lsf=True)
+
+
+@pytest.fixture
+def manager(agency):
+    return UserFactory(manager=True, agency=agency)
+
+
+@pytest.fixture
+def seeker(agency):
+    return SeekerFactory(agency=agency)
+
+
+def login(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def make_client():
+    return login
