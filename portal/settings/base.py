@@ -41,6 +41,9 @@ INSTALLED_APPS = [
     "advisors",
     "seekers",
     "ateliers",
+    "equipment",
+    "chat",
+    "interviews",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
+from chat import demo as chat_demo
+from equipment import demo as equipment_demo
+from interviews import demo as interviews_demo
 from advisors.models import Advisor, Skill
 from agencies.models import Agency, Region
 from seekers.models import (
@@ -81,6 +84,9 @@ class Command(BaseCommand):
             self._manager(agency)
             advisors = self._advisors(agency)
             created = self._seekers(agency, advisors, seekers)
+            # Each feature app adds its own demo data on top of the agency.
+            for feature_demo in (equipment_demo, chat_demo, interviews_demo):
+                feature_demo.seed(agency=agency, advisors=advisors, stdout=self.stdout)
         elapsed = time.monotonic() - started
         self.stdout.write("")
         self.stdout.write(

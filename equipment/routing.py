@@ -1,0 +1,3 @@
+"""Websocket routes of the equipment app."""
+
+websocket_urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Websocket routes of the interviews app."""
+
+websocket_urlpatterns: list = []
