@@ -45,6 +45,12 @@ format: install-test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The project catalogue (locale/) covers the foundation apps; feature apps keep their own
+# catalogue in <app>/locale/. French translations of locale/ live in locale/translations/*.py.
+MESSAGE_IGNORES := --ignore=.venv --ignore=var --ignore='tests/*' --ignore='bench/*' \
+	--ignore='equipment/*' --ignore='chat/*' --ignore='interviews/*' \
+	--ignore='templates/equipment/*' --ignore='templates/chat/*' --ignore='templates/interviews/*'
 messages: install-test
-	DJANGO_SETTINGS_MODULE=portal.settings.dev $(BIN)/python manage.py makemessages -l fr -l en --ignore=.venv --ignore=var --no-obsolete
-	DJANGO_SETTINGS_MODULE=portal.settings.dev $(BIN)/python manage.py compilemessages --ignore=.venv
+	DJANGO_SETTINGS_MODULE=portal.settings.dev $(BIN)/python manage.py makemessages -l fr $(MESSAGE_IGNORES) --no-obsolete --no-location
+	for table in locale/translations/*.py; do $(BIN)/python scripts/fill_translations.py locale/fr/LC_MESSAGES/django.po $$table; done
+	msgfmt --check-format -o locale/fr/LC_MESSAGES/django.mo locale/fr/LC_MESSAGES/django.po

@@ -43,7 +43,7 @@ class DeclarationsForm(DsfrBaseForm):
     consent = forms.BooleanField(
         label=_(
             "I have read the notice on the processing of my data and I agree to be followed "
-            "100% online"
+            "entirely online"
         ),
         error_messages={"required": _("Your consent is needed to be followed online.")},
     )
