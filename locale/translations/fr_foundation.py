@@ -31,7 +31,7 @@ T = {
 'How do you prefer to be contacted?': 'Comment préférez-vous être contacté ?',
 'Phone number (optional)': 'Numéro de téléphone (facultatif)',
 'Only used to call you back when a video interview fails.': "Utilisé uniquement pour vous rappeler si un entretien vidéo échoue.",
-'I have read the notice on the processing of my data and I agree to be followed 100% online': "J'ai lu la notice sur le traitement de mes données et j'accepte d'être suivi entièrement en ligne",
+'I have read the notice on the processing of my data and I agree to be followed entirely online': "J'ai lu la notice sur le traitement de mes données et j'accepte d'être suivi entièrement en ligne",
 'Your consent is needed to be followed online.': 'Votre consentement est nécessaire pour être suivi en ligne.',
 'Enter a phone number such as 06 12 34 56 78.': 'Saisissez un numéro de téléphone comme 06 12 34 56 78.',
 'Do you have accessibility needs?': "Avez-vous des besoins d'accessibilité ?",
