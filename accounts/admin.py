@@ -18,7 +18,10 @@ class UserAdmin(BaseUserAdmin):
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("email", "role", "agency", "password1", "password2")}),
+        (
+            None,
+            {"classes": ("wide",), "fields": ("email", "role", "agency", "password1", "password2")},
+        ),
     )
 
     def has_module_permission(self, request):

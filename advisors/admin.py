@@ -33,7 +33,16 @@ class SkillAdmin(admin.ModelAdmin):
 
 @admin.register(Advisor)
 class AdvisorAdmin(ManagerScopedAdmin):
-    list_display = ["__str__", "email", "agency", "state", "load", "capacity", "signs_lsf", "backup"]
+    list_display = [
+        "__str__",
+        "email",
+        "agency",
+        "state",
+        "load",
+        "capacity",
+        "signs_lsf",
+        "backup",
+    ]
     list_filter = ["state", "skills", "agency"]
     search_fields = ["user__email", "user__first_name", "user__last_name"]
     list_select_related = ["user", "agency", "backup__user"]

@@ -91,9 +91,7 @@ class Advisor(models.Model):
         verbose_name_plural = _("web advisors")
         ordering = ["user__last_name", "user__first_name"]
         constraints = [
-            models.CheckConstraint(
-                condition=~Q(backup=F("pk")), name="advisor_backup_not_self"
-            ),
+            models.CheckConstraint(condition=~Q(backup=F("pk")), name="advisor_backup_not_self"),
         ]
 
     def __str__(self):

@@ -27,7 +27,10 @@ class SeekerAdminForm(forms.ModelForm):
         if advisor is None:
             if seeker.referent_id is not None:
                 raise forms.ValidationError(
-                    _("To end the online follow-up, the seeker returns to the agency from their space.")
+                    _(
+                        "To end the online follow-up, the seeker returns to the agency "
+                        "from their space."
+                    )
                 )
             return advisor
         if advisor.pk == seeker.referent_id:
@@ -80,27 +83,70 @@ class TimelineInline(ReadOnlyInline):
 class SeekerAdmin(ManagerScopedAdmin):
     form = SeekerAdminForm
     list_display = [
-        "__str__", "email", "agency", "status", "enrolment_step", "referent",
-        "accessibility_need", "age_band",
+        "__str__",
+        "email",
+        "agency",
+        "status",
+        "enrolment_step",
+        "referent",
+        "accessibility_need",
+        "age_band",
     ]
-    list_filter = ["status", "enrolment_step", "accessibility_need", "age_band", "agency", "referent"]
+    list_filter = [
+        "status",
+        "enrolment_step",
+        "accessibility_need",
+        "age_band",
+        "agency",
+        "referent",
+    ]
     search_fields = ["user__email", "user__first_name", "user__last_name"]
     list_select_related = ["user", "agency", "referent__user"]
     inlines = [ReferentAssignmentInline, TimelineInline]
     readonly_fields = [
-        "user", "agency", "status", "enrolment_step", "accessibility_need",
-        "accessibility_details", "preferred_channel", "age_band", "phone", "consent_given_at",
-        "enrolled_at", "queued_since", "returned_at", "return_reason", "return_comment",
+        "user",
+        "agency",
+        "status",
+        "enrolment_step",
+        "accessibility_need",
+        "accessibility_details",
+        "preferred_channel",
+        "age_band",
+        "phone",
+        "consent_given_at",
+        "enrolled_at",
+        "queued_since",
+        "returned_at",
+        "return_reason",
+        "return_comment",
     ]
     fieldsets = (
         (_("Follow-up"), {"fields": ["user", "agency", "status", "enrolment_step", "referent"]}),
-        (_("Profile"), {"fields": [
-            "accessibility_need", "accessibility_details", "preferred_channel", "age_band", "phone",
-        ]}),
-        (_("Dates"), {"fields": [
-            "consent_given_at", "enrolled_at", "queued_since", "returned_at", "return_reason",
-            "return_comment",
-        ]}),
+        (
+            _("Profile"),
+            {
+                "fields": [
+                    "accessibility_need",
+                    "accessibility_details",
+                    "preferred_channel",
+                    "age_band",
+                    "phone",
+                ]
+            },
+        ),
+        (
+            _("Dates"),
+            {
+                "fields": [
+                    "consent_given_at",
+                    "enrolled_at",
+                    "queued_since",
+                    "returned_at",
+                    "return_reason",
+                    "return_comment",
+                ]
+            },
+        ),
     )
     actions = ["assign_automatically"]
 

@@ -74,7 +74,10 @@ class AccessibilityForm(DsfrBaseForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("need") == AccessibilityNeed.OTHER and not cleaned.get("details", "").strip():
+        if (
+            cleaned.get("need") == AccessibilityNeed.OTHER
+            and not cleaned.get("details", "").strip()
+        ):
             self.add_error("details", _("Describe your need so that we can adapt the follow-up."))
         return cleaned
 

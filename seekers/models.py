@@ -131,7 +131,9 @@ class Seeker(models.Model):
     )
     age_band = models.CharField(_("age band"), max_length=16, choices=AgeBand.choices, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
-    declared_device_with_webcam = models.BooleanField(_("declared a device with a webcam"), default=False)
+    declared_device_with_webcam = models.BooleanField(
+        _("declared a device with a webcam"), default=False
+    )
     declared_good_connection = models.BooleanField(_("declared a good connection"), default=False)
     consent_given_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
     consent_version = models.CharField(_("consent notice version"), max_length=16, blank=True)

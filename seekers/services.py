@@ -150,10 +150,10 @@ def seeker_assign_referent(
     seeker.enrolment_step = EnrolmentStep.DONE
     seeker.enrolled_at = seeker.enrolled_at or timezone.now()
     seeker.queued_since = None
-    seeker.save(update_fields=["referent", "status", "enrolment_step", "enrolled_at", "queued_since"])
-    _open_assignment(
-        seeker, advisor, reason=reason, by=by, kind=TimelineKind.REFERENT_ASSIGNED
+    seeker.save(
+        update_fields=["referent", "status", "enrolment_step", "enrolled_at", "queued_since"]
     )
+    _open_assignment(seeker, advisor, reason=reason, by=by, kind=TimelineKind.REFERENT_ASSIGNED)
     return advisor
 
 
@@ -196,7 +196,12 @@ def seeker_return_to_agency(
     seeker.queued_since = None
     seeker.save(
         update_fields=[
-            "referent", "status", "returned_at", "return_reason", "return_comment", "queued_since"
+            "referent",
+            "status",
+            "returned_at",
+            "return_reason",
+            "return_comment",
+            "queued_since",
         ]
     )
     _event(

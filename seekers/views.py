@@ -58,7 +58,9 @@ def _stepper(seeker, current: str) -> dict:
         "current": index + 1,
         "total": len(steps) + 1,
         "title": EnrolmentStep(current).label,
-        "next": EnrolmentStep(steps[index + 1]).label if index + 1 < len(steps) else _("Referent advisor"),
+        "next": EnrolmentStep(steps[index + 1]).label
+        if index + 1 < len(steps)
+        else _("Referent advisor"),
     }
 
 
@@ -150,8 +152,11 @@ def home(request, seeker):
         resume_url = None
     referent = seeker.referent
     if referent is not None:
-        referent = type(referent).objects.select_related("user").prefetch_related("skills").get(
-            pk=referent.pk
+        referent = (
+            type(referent)
+            .objects.select_related("user")
+            .prefetch_related("skills")
+            .get(pk=referent.pk)
         )
     return render(
         request,
@@ -175,8 +180,10 @@ def return_to_agency(request, seeker):
         )
         messages.success(
             request,
-            _("Your agency will follow you again. You can come back to the 100% web follow-up "
-              "at any time."),
+            _(
+                "Your agency will follow you again. You can come back to the 100% web follow-up "
+                "at any time."
+            ),
         )
         return redirect("seekers:home")
     return render(

@@ -202,3 +202,86 @@ LOGGING = {
 PORTAL_ADVISOR_DEFAULT_CAPACITY = env_int("PORTAL_ADVISOR_DEFAULT_CAPACITY", 180)
 # Public origin used in links sent by email from background tasks.
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+
+# --- Interviews (issue 5) ------------------------------------------------------------------
+# Length of one webcam interview slot, in minutes.
+INTERVIEWS_SLOT_MINUTES = env_int("INTERVIEWS_SLOT_MINUTES", 45)
+# How long before its start an interview may still be booked (minutes).
+INTERVIEWS_BOOKING_NOTICE_MINUTES = env_int("INTERVIEWS_BOOKING_NOTICE_MINUTES", 60)
+# How long before its start an interview may still be rescheduled or cancelled (hours).
+INTERVIEWS_CHANGE_NOTICE_HOURS = env_int("INTERVIEWS_CHANGE_NOTICE_HOURS", 24)
+# How far ahead seekers see free slots (days).
+INTERVIEWS_BOOKING_HORIZON_DAYS = env_int("INTERVIEWS_BOOKING_HORIZON_DAYS", 28)
+# The call window: the waiting room opens before the start, signalling closes after the end.
+INTERVIEWS_OPENS_MINUTES_BEFORE = env_int("INTERVIEWS_OPENS_MINUTES_BEFORE", 15)
+INTERVIEWS_CLOSES_MINUTES_AFTER = env_int("INTERVIEWS_CLOSES_MINUTES_AFTER", 30)
+# Largest SDP the signalling server accepts before parsing it (bytes).
+INTERVIEWS_SDP_MAX_BYTES = env_int("INTERVIEWS_SDP_MAX_BYTES", 32768)
+# Seconds without decoded video before the call page offers the fallback ladder.
+INTERVIEWS_MEDIA_TIMEOUT_SECONDS = env_int("INTERVIEWS_MEDIA_TIMEOUT_SECONDS", 15)
+# ICE servers: STUN URLs, TURN URLs (credentials minted per participant and per call from the
+# shared secret of coturn's use-auth-secret), and a relay-only switch that hides addresses.
+INTERVIEWS_STUN_URLS = env_list("INTERVIEWS_STUN_URLS", [])
+INTERVIEWS_TURN_URLS = env_list("INTERVIEWS_TURN_URLS", [])
+INTERVIEWS_TURN_SECRET = env_str("INTERVIEWS_TURN_SECRET", "")
+INTERVIEWS_TURN_TTL_SECONDS = min(env_int("INTERVIEWS_TURN_TTL_SECONDS", 3600), 3600)
+INTERVIEWS_RELAY_ONLY = env_bool("INTERVIEWS_RELAY_ONLY", False)
+
+# --- Equipment check (issue 3) -------------------------------------------------------------
+# See docs/equipment-check.md for what is measured and why each threshold.
+# Checks one daphne process runs at once; beyond it the user is asked to retry after a wait.
+EQUIPMENT_CHECK_MAX_CONCURRENT = env_int("EQUIPMENT_CHECK_MAX_CONCURRENT", 8)
+# Hard bound on a check, from the offer to the verdict (the issue allows at most 20 s).
+EQUIPMENT_CHECK_TIMEOUT_SECONDS = min(env_int("EQUIPMENT_CHECK_TIMEOUT_SECONDS", 15), 20)
+# How long the video and audio are sampled once the first frame arrived.
+EQUIPMENT_CHECK_SAMPLE_SECONDS = env_int("EQUIPMENT_CHECK_SAMPLE_SECONDS", 3)
+# A track that brings no frame this long after the connection counts as sending nothing.
+EQUIPMENT_CHECK_FIRST_FRAME_SECONDS = env_int("EQUIPMENT_CHECK_FIRST_FRAME_SECONDS", 6)
+# Bytes sent each way over the data channel to estimate the usable bitrate.
+EQUIPMENT_CHECK_PROBE_BYTES = env_int("EQUIPMENT_CHECK_PROBE_BYTES", 262144)
+# Checks a user may start per window (rate limit), and the window.
+EQUIPMENT_CHECK_RATE_LIMIT = env_int("EQUIPMENT_CHECK_RATE_LIMIT", 10)
+EQUIPMENT_CHECK_RATE_WINDOW_SECONDS = env_int("EQUIPMENT_CHECK_RATE_WINDOW_SECONDS", 3600)
+# Largest websocket message and SDP accepted (a browser offer is about 5 to 10 KiB).
+EQUIPMENT_CHECK_MAX_MESSAGE_BYTES = env_int("EQUIPMENT_CHECK_MAX_MESSAGE_BYTES", 65536)
+EQUIPMENT_CHECK_MAX_SDP_BYTES = env_int("EQUIPMENT_CHECK_MAX_SDP_BYTES", 32768)
+# ICE servers for both peers (comma-separated stun:/turn: URLs); none is needed on loopback.
+EQUIPMENT_CHECK_ICE_SERVERS = env_list("EQUIPMENT_CHECK_ICE_SERVERS", [])
+EQUIPMENT_CHECK_TURN_USERNAME = env_str("EQUIPMENT_CHECK_TURN_USERNAME", "")
+EQUIPMENT_CHECK_TURN_PASSWORD = env_str("EQUIPMENT_CHECK_TURN_PASSWORD", "")
+# Server-side bound on STUN/TURN gathering, so that an unreachable server never stalls an answer.
+EQUIPMENT_CHECK_GATHER_SECONDS = env_int("EQUIPMENT_CHECK_GATHER_SECONDS", 1)
+# Thresholds of the verdict. "fail" below (or above, for rtt/loss) fails the check, "warn" gives
+# a warning. Signing in LSF needs a smoother, sharper picture than speech, hence "lsf".
+EQUIPMENT_CHECK_THRESHOLDS = {
+    "standard": {
+        "fps_fail": 4,
+        "fps_warn": 12,
+        "height_fail": 180,
+        "height_warn": 360,
+        "upload_kbps_fail": 800,
+        "upload_kbps_warn": 1500,
+        "download_kbps_fail": 800,
+        "download_kbps_warn": 1500,
+        "rtt_ms_fail": 1000,
+        "rtt_ms_warn": 300,
+        "loss_pct_fail": 10,
+        "loss_pct_warn": 3,
+        "audio_dbfs_silent": -60,
+    },
+    "lsf": {
+        "fps_fail": 15,
+        "fps_warn": 20,
+        "height_fail": 360,
+        "height_warn": 480,
+        "upload_kbps_fail": 1200,
+        "upload_kbps_warn": 2000,
+        "download_kbps_fail": 1200,
+        "download_kbps_warn": 2000,
+        "rtt_ms_fail": 600,
+        "rtt_ms_warn": 250,
+        "loss_pct_fail": 5,
+        "loss_pct_warn": 2,
+        "audio_dbfs_silent": -60,
+    },
+}

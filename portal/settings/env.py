@@ -44,5 +44,7 @@ def require(names: list[str]) -> None:
     missing = [name for name in names if not os.environ.get(name)]
     if missing:
         raise ImproperlyConfigured(
-            "Missing required environment variable(s): " + ", ".join(missing) + ". See .env.example."
+            "Missing required environment variable(s): "
+            + ", ".join(missing)
+            + ". See .env.example."
         )

@@ -9,7 +9,9 @@ require(["SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS"])
 from .base import *  # noqa: E402, F403
 
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":  # noqa: F405
-    raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL (postgres://...) in production.")
+    raise ImproperlyConfigured(
+        "DATABASE_URL must point to PostgreSQL (postgres://...) in production."
+    )
 if not REDIS_URL:  # noqa: F405
     raise ImproperlyConfigured(
         "Missing required environment variable: REDIS_URL (the channel layer of several processes)."

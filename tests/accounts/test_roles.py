@@ -80,9 +80,7 @@ def test_seekers_and_advisors_never_enter_the_admin(agency, role):
 def test_the_dispatcher_sends_each_role_home(agency, advisor, manager):
     seeker = SeekerFactory(agency=agency)
 
-    assert login(seeker.user).get(reverse("portal:dispatch"))["Location"] == reverse(
-        "seekers:home"
-    )
+    assert login(seeker.user).get(reverse("portal:dispatch"))["Location"] == reverse("seekers:home")
     assert login(advisor.user).get(reverse("portal:dispatch"))["Location"] == reverse(
         "advisors:home"
     )

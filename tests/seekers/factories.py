@@ -32,9 +32,7 @@ class SeekerFactory(factory.django.DjangoModelFactory):
             consent_given_at=factory.LazyFunction(timezone.now),
             consent_version="2015-03",
         )
-        awaiting_check = factory.Trait(
-            declared=True, enrolment_step=EnrolmentStep.EQUIPMENT_CHECK
-        )
+        awaiting_check = factory.Trait(declared=True, enrolment_step=EnrolmentStep.EQUIPMENT_CHECK)
         signing = factory.Trait(accessibility_need=AccessibilityNeed.DEAF_SIGNING)
         followed = factory.Trait(
             declared=True,

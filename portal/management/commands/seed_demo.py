@@ -15,11 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
+from advisors.models import Advisor, Skill
+from agencies.models import Agency, Region
 from chat import demo as chat_demo
 from equipment import demo as equipment_demo
 from interviews import demo as interviews_demo
-from advisors.models import Advisor, Skill
-from agencies.models import Agency, Region
 from seekers.models import (
     AccessibilityNeed,
     AgeBand,
@@ -40,21 +40,89 @@ SIGNING_ADVISOR = 11
 SIGNING_EVERY = 50  # about 2% of seekers are deaf and sign
 
 ADVISOR_NAMES = [
-    ("Vincent", "Hovart"), ("Sophie", "Lefebvre"), ("Karim", "Benali"), ("Isabelle", "Dupont"),
-    ("Thomas", "Lemaire"), ("Nadia", "Haddad"), ("Julien", "Moreau"), ("Céline", "Vasseur"),
-    ("Mathieu", "Delattre"), ("Aurélie", "Caron"), ("Jean-Luc", "Desmet"),
+    ("Vincent", "Hovart"),
+    ("Sophie", "Lefebvre"),
+    ("Karim", "Benali"),
+    ("Isabelle", "Dupont"),
+    ("Thomas", "Lemaire"),
+    ("Nadia", "Haddad"),
+    ("Julien", "Moreau"),
+    ("Céline", "Vasseur"),
+    ("Mathieu", "Delattre"),
+    ("Aurélie", "Caron"),
+    ("Jean-Luc", "Desmet"),
 ]
 FIRST_NAMES = [
-    "Camille", "Léa", "Manon", "Chloé", "Inès", "Sarah", "Emma", "Julie", "Laura", "Amina",
-    "Lucas", "Hugo", "Nathan", "Enzo", "Louis", "Mehdi", "Kevin", "Yanis", "Théo", "Maxime",
-    "Martine", "Nathalie", "Sylvie", "Patrick", "Philippe", "Bernard", "Christophe", "Fatima",
-    "Rachid", "Brigitte", "Pascal", "Sandrine", "Dominique", "Éric", "Valérie", "Stéphane",
+    "Camille",
+    "Léa",
+    "Manon",
+    "Chloé",
+    "Inès",
+    "Sarah",
+    "Emma",
+    "Julie",
+    "Laura",
+    "Amina",
+    "Lucas",
+    "Hugo",
+    "Nathan",
+    "Enzo",
+    "Louis",
+    "Mehdi",
+    "Kevin",
+    "Yanis",
+    "Théo",
+    "Maxime",
+    "Martine",
+    "Nathalie",
+    "Sylvie",
+    "Patrick",
+    "Philippe",
+    "Bernard",
+    "Christophe",
+    "Fatima",
+    "Rachid",
+    "Brigitte",
+    "Pascal",
+    "Sandrine",
+    "Dominique",
+    "Éric",
+    "Valérie",
+    "Stéphane",
 ]
 LAST_NAMES = [
-    "Martin", "Bernard", "Petit", "Durand", "Leroy", "Roux", "Lefebvre", "Dubois", "Lambert",
-    "Fontaine", "Lemaire", "Dupuis", "Carpentier", "Deschamps", "Vandenberghe", "Wallet",
-    "Lecomte", "Dumont", "Delannoy", "Bouchez", "Mercier", "Boulanger", "Lefort", "Ducrocq",
-    "Benaïssa", "Nguyen", "Cordier", "Van Damme", "Poulain", "Declercq", "Masson", "Hennebelle",
+    "Martin",
+    "Bernard",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Roux",
+    "Lefebvre",
+    "Dubois",
+    "Lambert",
+    "Fontaine",
+    "Lemaire",
+    "Dupuis",
+    "Carpentier",
+    "Deschamps",
+    "Vandenberghe",
+    "Wallet",
+    "Lecomte",
+    "Dumont",
+    "Delannoy",
+    "Bouchez",
+    "Mercier",
+    "Boulanger",
+    "Lefort",
+    "Ducrocq",
+    "Benaïssa",
+    "Nguyen",
+    "Cordier",
+    "Van Damme",
+    "Poulain",
+    "Declercq",
+    "Masson",
+    "Hennebelle",
 ]
 AGE_BANDS = [AgeBand.UNDER_25] * 4 + [AgeBand.FROM_25_TO_49] * 4 + [AgeBand.FROM_50] * 2
 
@@ -96,7 +164,9 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(f"  manager:  {MANAGER_EMAIL}  (admin: /admin/)")
-        self.stdout.write("  advisors: conseiller01@demo.test … conseiller11@demo.test (11 signs LSF)")
+        self.stdout.write(
+            "  advisors: conseiller01@demo.test … conseiller11@demo.test (11 signs LSF)"
+        )
         if seekers:
             self.stdout.write(
                 f"  seekers:  demandeur0001@demo.test … demandeur{seekers:04d}@demo.test"
@@ -126,9 +196,7 @@ class Command(BaseCommand):
         return user
 
     def _manager(self, agency) -> None:
-        self._user(
-            MANAGER_EMAIL, "Richard", "Ludesque", Role.MANAGER, is_staff=True, agency=agency
-        )
+        self._user(MANAGER_EMAIL, "Richard", "Ludesque", Role.MANAGER, is_staff=True, agency=agency)
 
     def _advisors(self, agency) -> list[Advisor]:
         lsf = Skill.objects.get_or_create(
@@ -144,7 +212,11 @@ class Command(BaseCommand):
             advisors.append(advisor)
         for index, advisor in enumerate(advisors):
             # A ring of backups; the signing advisor is backed by the last speaking one.
-            backup = advisors[(index + 1) % (ADVISOR_COUNT - 1)] if index < ADVISOR_COUNT - 1 else advisors[-2]
+            backup = (
+                advisors[(index + 1) % (ADVISOR_COUNT - 1)]
+                if index < ADVISOR_COUNT - 1
+                else advisors[-2]
+            )
             if advisor.backup_id is None:
                 advisor.backup = backup
                 advisor.save(update_fields=["backup"])
@@ -167,21 +239,37 @@ class Command(BaseCommand):
         new_users, plans = [], []
         for number, email in enumerate(emails, start=1):
             signs = number % SIGNING_EVERY == 0
-            referent = signing if signs else speaking[(number - 1 - number // SIGNING_EVERY) % len(speaking)]
+            referent = (
+                signing
+                if signs
+                else speaking[(number - 1 - number // SIGNING_EVERY) % len(speaking)]
+            )
             first = self.rng.choice(FIRST_NAMES)
             last = self.rng.choice(LAST_NAMES)
             age_band = self.rng.choice(AGE_BANDS)
-            enrolled_at = now - timedelta(days=self.rng.randint(1, 240), hours=self.rng.randint(0, 8))
-            need = AccessibilityNeed.DEAF_SIGNING if signs else (
-                AccessibilityNeed.HARD_OF_HEARING if number % 97 == 0 else AccessibilityNeed.NONE
+            enrolled_at = now - timedelta(
+                days=self.rng.randint(1, 240), hours=self.rng.randint(0, 8)
+            )
+            need = (
+                AccessibilityNeed.DEAF_SIGNING
+                if signs
+                else (
+                    AccessibilityNeed.HARD_OF_HEARING
+                    if number % 97 == 0
+                    else AccessibilityNeed.NONE
+                )
             )
             channel = self.rng.choice(ContactChannel.values)
             if email in existing:
                 continue
             new_users.append(
                 User(
-                    email=email, first_name=first, last_name=last, role=Role.SEEKER,
-                    password=self.password, date_joined=enrolled_at - timedelta(days=1),
+                    email=email,
+                    first_name=first,
+                    last_name=last,
+                    role=Role.SEEKER,
+                    password=self.password,
+                    date_joined=enrolled_at - timedelta(days=1),
                 )
             )
             plans.append((email, referent, age_band, enrolled_at, need, channel))
@@ -197,12 +285,20 @@ class Command(BaseCommand):
             )
             seekers = Seeker.objects.bulk_create(
                 Seeker(
-                    user=user, agency=agency, referent=referent,
-                    status=FollowUpStatus.FOLLOWED_ONLINE, enrolment_step=EnrolmentStep.DONE,
-                    accessibility_need=need, preferred_channel=channel, age_band=age_band,
-                    declared_device_with_webcam=True, declared_good_connection=True,
-                    consent_given_at=enrolled_at - timedelta(hours=1), consent_version="2015-03",
-                    enrolled_at=enrolled_at, created_at=enrolled_at - timedelta(days=1),
+                    user=user,
+                    agency=agency,
+                    referent=referent,
+                    status=FollowUpStatus.FOLLOWED_ONLINE,
+                    enrolment_step=EnrolmentStep.DONE,
+                    accessibility_need=need,
+                    preferred_channel=channel,
+                    age_band=age_band,
+                    declared_device_with_webcam=True,
+                    declared_good_connection=True,
+                    consent_given_at=enrolled_at - timedelta(hours=1),
+                    consent_version="2015-03",
+                    enrolled_at=enrolled_at,
+                    created_at=enrolled_at - timedelta(days=1),
                 )
                 for user, (_, referent, age_band, enrolled_at, need, channel) in zip(
                     chunk_users, chunk_plans, strict=True
@@ -210,7 +306,9 @@ class Command(BaseCommand):
             )
             ReferentAssignment.objects.bulk_create(
                 ReferentAssignment(
-                    seeker=seeker, advisor=seeker.referent, reason=AssignmentReason.AUTOMATIC,
+                    seeker=seeker,
+                    advisor=seeker.referent,
+                    reason=AssignmentReason.AUTOMATIC,
                     started_at=seeker.enrolled_at,
                 )
                 for seeker in seekers
@@ -222,15 +320,23 @@ class Command(BaseCommand):
                     (TimelineKind.DECLARATIONS_SAVED, timedelta(hours=1)),
                     (TimelineKind.ACCESSIBILITY_SAVED, timedelta(minutes=50)),
                 ):
-                    events.append(TimelineEvent(
-                        seeker=seeker, kind=kind, occurred_at=seeker.enrolled_at - offset,
-                        actor=seeker.user,
-                    ))
-                events.append(TimelineEvent(
-                    seeker=seeker, kind=TimelineKind.REFERENT_ASSIGNED,
-                    occurred_at=seeker.enrolled_at, advisor=seeker.referent,
-                    detail={"reason": AssignmentReason.AUTOMATIC},
-                ))
+                    events.append(
+                        TimelineEvent(
+                            seeker=seeker,
+                            kind=kind,
+                            occurred_at=seeker.enrolled_at - offset,
+                            actor=seeker.user,
+                        )
+                    )
+                events.append(
+                    TimelineEvent(
+                        seeker=seeker,
+                        kind=TimelineKind.REFERENT_ASSIGNED,
+                        occurred_at=seeker.enrolled_at,
+                        advisor=seeker.referent,
+                        detail={"reason": AssignmentReason.AUTOMATIC},
+                    )
+                )
             TimelineEvent.objects.bulk_create(events)
             self._progress(min(start + batch, total), total)
         return total
