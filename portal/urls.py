@@ -18,4 +18,5 @@ urlpatterns = [
     path("equipement/", include("equipment.urls")),
     path("messagerie/", include("chat.urls")),
     path("entretiens/", include("interviews.urls")),
+    path("ateliers/", include("ateliers.urls")),
 ]

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
+from ateliers import demo as ateliers_demo
 from advisors.models import Advisor, Skill
 from agencies.models import Agency, Region
 from chat import demo as chat_demo
@@ -153,7 +154,7 @@ class Command(BaseCommand):
             advisors = self._advisors(agency)
             created = self._seekers(agency, advisors, seekers)
             # Each feature app adds its own demo data on top of the agency.
-            for feature_demo in (equipment_demo, chat_demo, interviews_demo):
+            for feature_demo in (equipment_demo, chat_demo, interviews_demo, ateliers_demo):
                 feature_demo.seed(agency=agency, advisors=advisors, stdout=self.stdout)
         elapsed = time.monotonic() - started
         self.stdout.write("")

@@ -1,0 +1,3 @@
+"""Websocket routes of the ateliers app."""
+
+websocket_urlpatterns: list = []
