@@ -285,3 +285,18 @@ EQUIPMENT_CHECK_THRESHOLDS = {
         "audio_dbfs_silent": -60,
     },
 }
+
+# --- Chat (issue 4) ------------------------------------------------------------------------
+# Longest message body, in characters.
+CHAT_MAX_BODY_CHARS = env_int("CHAT_MAX_BODY_CHARS", 4000)
+# Per-user rate limit on sent messages: at most N messages in a sliding window of S seconds.
+CHAT_RATE_LIMIT_MESSAGES = env_int("CHAT_RATE_LIMIT_MESSAGES", 20)
+CHAT_RATE_LIMIT_SECONDS = env_int("CHAT_RATE_LIMIT_SECONDS", 10)
+# Most messages returned by one sync; the client asks again while has_more is true.
+CHAT_SYNC_LIMIT = env_int("CHAT_SYNC_LIMIT", 500)
+# A recipient with no open socket who leaves a message unread this long gets one email.
+CHAT_UNREAD_EMAIL_DELAY_MINUTES = env_int("CHAT_UNREAD_EMAIL_DELAY_MINUTES", 15)
+# A socket not heard from (pings every 25 s) for this long counts as closed.
+CHAT_SOCKET_TTL_SECONDS = env_int("CHAT_SOCKET_TTL_SECONDS", 90)
+# Largest shared file, in bytes.
+CHAT_MAX_UPLOAD_BYTES = env_int("CHAT_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
