@@ -52,5 +52,5 @@ MESSAGE_IGNORES := --ignore=.venv --ignore=var --ignore='tests/*' --ignore='benc
 	--ignore='templates/equipment/*' --ignore='templates/chat/*' --ignore='templates/interviews/*'
 messages: install-test
 	DJANGO_SETTINGS_MODULE=portal.settings.dev $(BIN)/python manage.py makemessages -l fr $(MESSAGE_IGNORES) --no-obsolete --no-location
-	for table in locale/translations/*.py; do $(BIN)/python scripts/fill_translations.py locale/fr/LC_MESSAGES/django.po $$table; done
+	$(BIN)/python scripts/fill_translations.py locale/fr/LC_MESSAGES/django.po locale/translations/*.py
 	msgfmt --check-format -o locale/fr/LC_MESSAGES/django.mo locale/fr/LC_MESSAGES/django.po

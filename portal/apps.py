@@ -16,6 +16,21 @@ class PortalAdminSite(admin.AdminSite):
 
         return can_enter_admin(request.user)
 
+    def get_urls(self):
+        from django.urls import path
+
+        from steering import views
+
+        def page(view):
+            return self.admin_view(lambda request: view(request, self))
+
+        return [
+            path("pilotage/chiffres/", page(views.figures), name="steering_figures"),
+            path("pilotage/reequilibrage/", page(views.rebalance), name="steering_rebalance"),
+            path("pilotage/import/", page(views.import_seekers), name="steering_import"),
+            *super().get_urls(),
+        ]
+
 
 class PortalAdminConfig(admin_apps.AdminConfig):
     default = False

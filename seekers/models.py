@@ -183,6 +183,7 @@ class AssignmentReason(models.TextChoices):
     AUTOMATIC = "automatic", _("Automatic assignment")
     FORMER_ADVISOR = "former_advisor", _("Former advisor, back")
     MANAGER = "manager", _("Reassigned by a manager")
+    REBALANCING = "rebalancing", _("Caseload rebalancing")
 
 
 class ReferentAssignment(models.Model):
@@ -227,6 +228,7 @@ class ReferentAssignment(models.Model):
 
 class TimelineKind(models.TextChoices):
     ENROLMENT_STARTED = "enrolment_started", _("Enrolment started")
+    IMPORTED = "imported", _("Imported by the agency")
     DECLARATIONS_SAVED = "declarations_saved", _("Equipment declared and consent given")
     ACCESSIBILITY_SAVED = "accessibility_saved", _("Accessibility needs stated")
     EQUIPMENT_CHECK = "equipment_check", _("Equipment check")

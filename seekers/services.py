@@ -237,7 +237,9 @@ def seeker_rejoin(*, seeker: Seeker) -> Advisor | None:
 
 
 @transaction.atomic
-def seeker_reassign(*, seeker: Seeker, advisor: Advisor, by) -> Seeker:
+def seeker_reassign(
+    *, seeker: Seeker, advisor: Advisor, by, reason: str = AssignmentReason.MANAGER
+) -> Seeker:
     """A manager gives the seeker another referent; the timeline keeps who followed them."""
     _lock_agency(seeker.agency_id)
     seeker = Seeker.objects.select_for_update().get(pk=seeker.pk)
@@ -258,7 +260,7 @@ def seeker_reassign(*, seeker: Seeker, advisor: Advisor, by) -> Seeker:
     _open_assignment(
         seeker,
         advisor,
-        reason=AssignmentReason.MANAGER,
+        reason=reason,
         by=by,
         kind=TimelineKind.REFERENT_CHANGED if previous else TimelineKind.REFERENT_ASSIGNED,
     )

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "advisors",
     "seekers",
     "ateliers",
+    "steering",
     "equipment",
     "chat",
     "interviews",

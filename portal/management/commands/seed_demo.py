@@ -15,9 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
-from ateliers import demo as ateliers_demo
 from advisors.models import Advisor, Skill
 from agencies.models import Agency, Region
+from ateliers import demo as ateliers_demo
 from chat import demo as chat_demo
 from equipment import demo as equipment_demo
 from interviews import demo as interviews_demo
