@@ -1,3 +1,9 @@
 """Websocket routes of the equipment app."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from . import consumers
+
+websocket_urlpatterns: list = [
+    path("ws/equipement/test/", consumers.EquipmentCheckConsumer.as_asgi()),
+]
