@@ -1,3 +1,9 @@
 """Websocket routes of the chat app."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from .consumers import ChatConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/chat/<int:conversation_id>/", ChatConsumer.as_asgi()),
+]

@@ -1,0 +1,222 @@
+"""The chat websocket: one socket per open conversation page, speaking the protocol of
+docs/protocol.md. It parses, authorizes, calls a service or a selector, then sends."""
+
+import json
+import logging
+import time
+import uuid
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from . import selectors, services
+from .payloads import author_payload, message_payload
+from .permissions import can_join_conversation
+
+logger = logging.getLogger(__name__)
+
+# How long a participation check is trusted before asking the database again (seconds): bounds
+# how long an advisor who lost a seeker (reassignment, end of a backup) keeps hearing them.
+RECHECK_SECONDS = 5
+# Typing notices are a hint: at most one per socket per second goes out.
+TYPING_INTERVAL = 1.0
+# A socket refreshes its presence row at most this often (seconds).
+TOUCH_INTERVAL = 20
+
+
+def _db(func):
+    # Not thread-sensitive: concurrent sends of one process run in parallel transactions, each
+    # with its own pooled connection, instead of queueing behind one thread.
+    return database_sync_to_async(func, thread_sensitive=False)
+
+
+@_db
+def _can_join(user, conversation_id: int) -> bool:
+    return can_join_conversation(user, conversation_id)
+
+
+@_db
+def _socket_open(channel_name: str, conversation_id: int, user) -> None:
+    services.socket_open(channel_name=channel_name, conversation_id=conversation_id, user=user)
+
+
+@_db
+def _socket_close(channel_name: str) -> None:
+    services.socket_close(channel_name=channel_name)
+
+
+@_db
+def _socket_touch(channel_name: str) -> None:
+    services.socket_touch(channel_name=channel_name)
+
+
+@_db
+def _send(conversation_id: int, user, client_id: uuid.UUID, body: str, channel_name: str) -> dict:
+    message, _created = services.message_send(
+        conversation_id=conversation_id,
+        author=user,
+        client_id=client_id,
+        body=body,
+        sender_channel=channel_name,
+    )
+    return message_payload(message)
+
+
+@_db
+def _history(conversation_id: int, user, after_seq: int) -> dict:
+    limit = settings.CHAT_SYNC_LIMIT
+    messages = selectors.messages_after(conversation_id, after_seq, limit + 1)
+    return {
+        "type": "message.history",
+        "messages": [message_payload(message) for message in messages[:limit]],
+        "has_more": len(messages) > limit,
+        "read_up_to": selectors.other_side_read_seq(conversation_id, user),
+    }
+
+
+@_db
+def _mark_read(conversation_id: int, user, up_to_seq: int) -> int:
+    return services.conversation_mark_read(
+        conversation_id=conversation_id, user=user, up_to_seq=up_to_seq
+    )
+
+
+def _int_field(content: dict, name: str) -> int:
+    value = content.get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise services.ChatError(
+            "bad_request", _("%(name)s must be a whole number, 0 or more.") % {"name": name}
+        )
+    return value
+
+
+class ChatConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self):
+        self.user = self.scope["user"]
+        self.conversation_id = int(self.scope["url_route"]["kwargs"]["conversation_id"])
+        self.group = None
+        if not await _can_join(self.user, self.conversation_id):
+            # Closing before accepting refuses the handshake: nothing is ever sent.
+            await self.close()
+            return
+        self.group = services.group_name(self.conversation_id)
+        self.checked_at = time.monotonic()
+        self.touched_at = time.monotonic()
+        self.typed_at = 0.0
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await _socket_open(self.channel_name, self.conversation_id, self.user)
+        await self.accept()
+
+    async def disconnect(self, code):
+        if self.group is None:
+            return
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+        await _socket_close(self.channel_name)
+
+    async def _still_participant(self) -> bool:
+        """Participation changes (new referent, end of an absence): re-checked every few seconds."""
+        if time.monotonic() - self.checked_at < RECHECK_SECONDS:
+            return True
+        allowed = await _can_join(self.user, self.conversation_id)
+        self.checked_at = time.monotonic()
+        if not allowed:
+            await self.close(code=4403)
+        return allowed
+
+    async def send_error(self, code: str, detail: str) -> None:
+        await self.send_json({"type": "error", "code": code, "detail": str(detail)})
+
+    # Frames from the client -------------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if text_data is None:
+            await self.send_error("bad_json", _("Send JSON text frames."))
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self.send_error("bad_json", _("This frame is not valid JSON."))
+            return
+        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
+            await self.send_error("bad_request", _("A frame is a JSON object with a type."))
+            return
+        handler = {
+            "message.send": self.client_message_send,
+            "sync": self.client_sync,
+            "typing": self.client_typing,
+            "read": self.client_read,
+            "ping": self.client_ping,
+        }.get(content["type"])
+        if handler is None:
+            await self.send_error("unknown_type", _("Unknown frame type."))
+            return
+        if not await self._still_participant():
+            return
+        try:
+            await handler(content)
+        except services.ChatError as error:
+            await self.send_error(error.code, error.detail)
+        except Exception:  # a consumer never dies on one bad frame
+            logger.exception("chat: frame %s failed", content["type"])
+            await self.send_error("server_error", _("The server could not handle this frame."))
+
+    async def client_message_send(self, content: dict) -> None:
+        try:
+            client_id = uuid.UUID(str(content.get("client_id")))
+        except ValueError:
+            raise services.ChatError(
+                "bad_client_id", _("client_id must be a UUID made by the client.")
+            ) from None
+        body = services.check_body(content.get("body"))
+        message = await _send(self.conversation_id, self.user, client_id, body, self.channel_name)
+        await self.send_json(
+            {"type": "message.ack", "client_id": message["client_id"], "message": message}
+        )
+
+    async def client_sync(self, content: dict) -> None:
+        after_seq = _int_field(content, "after_seq")
+        await self.send_json(await _history(self.conversation_id, self.user, after_seq))
+
+    async def client_typing(self, content: dict) -> None:
+        now = time.monotonic()
+        if now - self.typed_at < TYPING_INTERVAL:
+            return
+        self.typed_at = now
+        await self.channel_layer.group_send(
+            self.group,
+            {"type": "chat.typing", "author": author_payload(self.user, self.user.role)},
+        )
+
+    async def client_read(self, content: dict) -> None:
+        await _mark_read(self.conversation_id, self.user, _int_field(content, "up_to_seq"))
+
+    async def client_ping(self, content: dict) -> None:
+        now = time.monotonic()
+        if now - self.touched_at >= TOUCH_INTERVAL:
+            self.touched_at = now
+            await _socket_touch(self.channel_name)
+        await self.send_json({"type": "pong"})
+
+    # Events from the channel layer, named after their type --------------------------------
+
+    async def chat_message(self, event: dict) -> None:
+        if event.get("sender_channel") == self.channel_name:
+            return  # the sender's own socket got the message.ack
+        if await self._still_participant():
+            await self.send_json({"type": "message.new", "message": event["message"]})
+
+    async def chat_typing(self, event: dict) -> None:
+        if event["author"]["id"] == self.user.pk:
+            return
+        if await self._still_participant():
+            await self.send_json({"type": "typing", "author": event["author"]})
+
+    async def chat_read(self, event: dict) -> None:
+        if event["reader"]["id"] == self.user.pk:
+            return
+        if await self._still_participant():
+            await self.send_json(
+                {"type": "read.receipt", "reader": event["reader"], "up_to_seq": event["up_to_seq"]}
+            )
