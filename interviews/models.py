@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .conf import app_settings
+
 
 class Weekday(models.IntegerChoices):
     MONDAY = 0, _("Monday")
@@ -261,8 +263,8 @@ class Appointment(models.Model):
     def window(self) -> tuple:
         """When the waiting room is open and signalling relays: before start to after end."""
         return (
-            self.starts_at - timedelta(minutes=settings.INTERVIEWS_OPENS_MINUTES_BEFORE),
-            self.ends_at + timedelta(minutes=settings.INTERVIEWS_CLOSES_MINUTES_AFTER),
+            self.starts_at - timedelta(minutes=app_settings.INTERVIEWS_OPENS_MINUTES_BEFORE),
+            self.ends_at + timedelta(minutes=app_settings.INTERVIEWS_CLOSES_MINUTES_AFTER),
         )
 
     def is_open(self, now=None) -> bool:

@@ -1,3 +1,9 @@
 """Websocket routes of the interviews app."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from .consumers import InterviewSignallingConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/interviews/<int:appointment_id>/", InterviewSignallingConsumer.as_asgi()),
+]

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 from aiortc.sdp import SessionDescription, candidate_from_sdp
-from django.conf import settings
+
+from .conf import app_settings
 
 MAX_LINES = 2000
 MAX_MEDIA_SECTIONS = 16
@@ -34,7 +35,7 @@ def check_sdp(sdp: object, *, max_bytes: int | None = None) -> SessionDescriptio
     """Returns the parsed description, or raises SignalError."""
     if not isinstance(sdp, str):
         raise SignalError("sdp_malformed", "The SDP must be a string.")
-    limit = max_bytes if max_bytes is not None else settings.INTERVIEWS_SDP_MAX_BYTES
+    limit = max_bytes if max_bytes is not None else app_settings.INTERVIEWS_SDP_MAX_BYTES
     if len(sdp.encode("utf-8", "surrogatepass")) > limit:
         raise SignalError("sdp_too_large", f"The SDP exceeds {limit} bytes.")
     lines = sdp.replace("\r\n", "\n").split("\n")

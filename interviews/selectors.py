@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from django.conf import settings
 from django.utils import timezone
 
+from .conf import app_settings
 from .models import Appointment, AvailabilityException, WeeklyAvailability
 
 
@@ -23,7 +23,7 @@ class Slot:
 
 
 def slot_length() -> timedelta:
-    return timedelta(minutes=settings.INTERVIEWS_SLOT_MINUTES)
+    return timedelta(minutes=app_settings.INTERVIEWS_SLOT_MINUTES)
 
 
 def local_datetime(day: date, wall_time) -> datetime:
@@ -61,7 +61,7 @@ def free_slots(
     notice = (
         notice
         if notice is not None
-        else timedelta(minutes=settings.INTERVIEWS_BOOKING_NOTICE_MINUTES)
+        else timedelta(minutes=app_settings.INTERVIEWS_BOOKING_NOTICE_MINUTES)
     )
     earliest = now + notice
     length = slot_length()
@@ -101,7 +101,7 @@ def bookable_slots(*, advisor, now: datetime | None = None, days: int | None = N
     """Free slots from today to the booking horizon, grouped as [(local day, [Slot])]."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    horizon = days if days is not None else settings.INTERVIEWS_BOOKING_HORIZON_DAYS
+    horizon = days if days is not None else app_settings.INTERVIEWS_BOOKING_HORIZON_DAYS
     grouped: dict[date, list[Slot]] = {}
     for slot in free_slots(
         advisor=advisor, first_day=today, last_day=today + timedelta(days=horizon), now=now

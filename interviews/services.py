@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -18,6 +17,7 @@ from django.utils import timezone
 from advisors.models import Advisor
 from seekers.models import FollowUpStatus, Seeker
 
+from .conf import app_settings
 from .models import (
     FAILURE_KINDS,
     FALLBACK_ORDER,
@@ -70,7 +70,7 @@ def _lock_appointment(pk: int) -> Appointment:
 
 
 def _change_notice() -> timedelta:
-    return timedelta(hours=settings.INTERVIEWS_CHANGE_NOTICE_HOURS)
+    return timedelta(hours=app_settings.INTERVIEWS_CHANGE_NOTICE_HOURS)
 
 
 def _insert(appointment: Appointment) -> Appointment:
@@ -96,7 +96,7 @@ def _is_published_slot(advisor, starts_at, *, now, exclude_pk=None) -> bool:
 
 def _check_free_time(advisor, seeker, starts_at, ends_at, *, now, exclude_pk=None) -> None:
     """For times the advisor picks freely: in the future, clear of exceptions and interviews."""
-    if starts_at < now + timedelta(minutes=settings.INTERVIEWS_BOOKING_NOTICE_MINUTES):
+    if starts_at < now + timedelta(minutes=app_settings.INTERVIEWS_BOOKING_NOTICE_MINUTES):
         raise BookingError("too_late")
     if AvailabilityException.objects.filter(
         advisor=advisor, starts_at__lt=ends_at, ends_at__gt=starts_at
@@ -454,7 +454,7 @@ def appointment_settle(*, appointment: Appointment, now=None) -> str:
 
 def appointments_settle_due(now=None) -> int:
     now = now or timezone.now()
-    after_end = timedelta(minutes=settings.INTERVIEWS_CLOSES_MINUTES_AFTER)
+    after_end = timedelta(minutes=app_settings.INTERVIEWS_CLOSES_MINUTES_AFTER)
     due = Appointment.objects.filter(status=Status.CONFIRMED, ends_at__lte=now - after_end)
     count = 0
     for appointment in due:

@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import time
 
-from django.conf import settings
+from .conf import app_settings
 
 MAX_TTL_SECONDS = 3600
 
@@ -33,25 +33,25 @@ def turn_credentials(
 
 
 def ice_transport_policy() -> str:
-    return "relay" if settings.INTERVIEWS_RELAY_ONLY else "all"
+    return "relay" if app_settings.INTERVIEWS_RELAY_ONLY else "all"
 
 
 def ice_servers(*, user_id: int, appointment_id: int, now: float | None = None) -> list[dict]:
     """The RTCPeerConnection `iceServers` for one participant of one call."""
     servers: list[dict] = []
-    if settings.INTERVIEWS_STUN_URLS and not settings.INTERVIEWS_RELAY_ONLY:
-        servers.append({"urls": list(settings.INTERVIEWS_STUN_URLS)})
-    if settings.INTERVIEWS_TURN_URLS and settings.INTERVIEWS_TURN_SECRET:
+    if app_settings.INTERVIEWS_STUN_URLS and not app_settings.INTERVIEWS_RELAY_ONLY:
+        servers.append({"urls": list(app_settings.INTERVIEWS_STUN_URLS)})
+    if app_settings.INTERVIEWS_TURN_URLS and app_settings.INTERVIEWS_TURN_SECRET:
         credentials = turn_credentials(
             user_id=user_id,
             appointment_id=appointment_id,
-            secret=settings.INTERVIEWS_TURN_SECRET,
-            ttl=settings.INTERVIEWS_TURN_TTL_SECONDS,
+            secret=app_settings.INTERVIEWS_TURN_SECRET,
+            ttl=app_settings.INTERVIEWS_TURN_TTL_SECONDS,
             now=now,
         )
         servers.append(
             {
-                "urls": list(settings.INTERVIEWS_TURN_URLS),
+                "urls": list(app_settings.INTERVIEWS_TURN_URLS),
                 "username": credentials["username"],
                 "credential": credentials["credential"],
             }

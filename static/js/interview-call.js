@@ -1,0 +1,359 @@
+// The waiting room and the call of a webcam interview: signalling over the portal's websocket,
+// a peer-to-peer RTCPeerConnection, the controls, and the fallback ladder. The advisor makes the
+// offer once the seeker, admitted, says they are ready. What the page sees (media flowing, ICE
+// failure, no media) is reported to the server, which writes it on the appointment.
+
+const config = JSON.parse(document.getElementById("interview-config").textContent);
+const strings = JSON.parse(document.getElementById("interview-strings").textContent);
+const byId = (id) => document.getElementById(id);
+const isAdvisor = config.role === "advisor";
+
+const call = {
+  ws: null,
+  pc: null,
+  localStream: null,
+  iceServers: [],
+  iceTransportPolicy: "all",
+  peerHere: false,
+  admitted: false,
+  audioOnly: false,
+  pendingCandidates: [],
+  reported: new Set(),
+  mediaTimer: null,
+  statsTimer: null,
+  screenTrack: null,
+  ended: false,
+};
+window.interviewCall = call; // for the browser tests and the curious
+
+function setStatus(text) {
+  byId("call-status").textContent = text;
+}
+
+function send(message) {
+  if (call.ws && call.ws.readyState === WebSocket.OPEN) {
+    call.ws.send(JSON.stringify(message));
+  }
+}
+
+function csrfToken() {
+  const match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+// Each report once; over the websocket when it is open, otherwise over HTTP.
+function report(kind) {
+  if (call.reported.has(kind)) return;
+  call.reported.add(kind);
+  document.body.dataset[`report_${kind}`] = "1";
+  if (call.ws && call.ws.readyState === WebSocket.OPEN) {
+    send({ type: "report", report: kind });
+  } else {
+    fetch(config.reportUrl, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify({ report: kind }),
+      credentials: "same-origin",
+    }).catch(() => {});
+  }
+}
+
+async function startLocalMedia() {
+  try {
+    call.localStream = await navigator.mediaDevices.getUserMedia({
+      audio: true,
+      video: call.audioOnly ? false : { width: 640, height: 480 },
+    });
+    byId("local-video").srcObject = call.localStream;
+  } catch (error) {
+    setStatus(strings.mediaDenied);
+    report("media_denied");
+    call.localStream = new MediaStream();
+  }
+}
+
+function showPresence(role, state) {
+  if (role === config.role) return;
+  call.peerHere = state === "here";
+  if (isAdvisor) {
+    byId("seeker-ready").textContent = call.peerHere
+      ? strings.seekerHere
+      : state === "left"
+        ? strings.seekerLeft
+        : strings.seekerAbsent;
+    byId("admit").disabled = !call.peerHere;
+    // A seeker who reloads the page after being admitted is let in again.
+    if (call.peerHere && call.admitted) send({ type: "admit" });
+  } else {
+    byId("advisor-ready").textContent = call.peerHere
+      ? strings.advisorHere
+      : state === "left"
+        ? strings.advisorLeft
+        : strings.advisorAbsent;
+    if (state === "left" && call.pc) closePeer();
+  }
+}
+
+function closePeer() {
+  clearTimeout(call.mediaTimer);
+  clearInterval(call.statsTimer);
+  if (call.pc) {
+    call.pc.onicecandidate = null;
+    call.pc.ontrack = null;
+    call.pc.oniceconnectionstatechange = null;
+    call.pc.close();
+  }
+  call.pc = null;
+  call.pendingCandidates = [];
+}
+
+function newPeer() {
+  closePeer();
+  const pc = new RTCPeerConnection({
+    iceServers: call.iceServers,
+    iceTransportPolicy: call.iceTransportPolicy,
+  });
+  call.pc = pc;
+  for (const track of call.localStream.getTracks()) {
+    if (call.audioOnly && track.kind === "video") continue;
+    pc.addTrack(track, call.localStream);
+  }
+  if (!call.localStream.getVideoTracks().length && !call.audioOnly) {
+    pc.addTransceiver("video", { direction: "recvonly" });
+  }
+  pc.onicecandidate = (event) => {
+    if (event.candidate) send({ type: "ice", candidate: event.candidate.toJSON() });
+  };
+  pc.ontrack = (event) => {
+    const video = byId("remote-video");
+    if (!video.srcObject) video.srcObject = new MediaStream();
+    video.srcObject.addTrack(event.track);
+  };
+  pc.oniceconnectionstatechange = () => {
+    if (pc.iceConnectionState === "failed") {
+      setStatus(strings.iceFailed);
+      report("ice_failed");
+      byId("fallback").scrollIntoView({ block: "nearest" });
+    }
+  };
+  watchMedia(pc);
+  return pc;
+}
+
+// Media flowing = frames decoded (or, audio only, audio bytes received). Without it within the
+// delay, the page reports "no_media" and points at the fallback ladder.
+function watchMedia(pc) {
+  call.mediaTimer = setTimeout(() => {
+    if (!call.reported.has("media_flowing") && call.pc === pc) {
+      setStatus(strings.noMedia);
+      report("no_media");
+    }
+  }, config.mediaTimeoutSeconds * 1000);
+  call.statsTimer = setInterval(async () => {
+    if (call.pc !== pc) return;
+    const stats = await pc.getStats();
+    let flowing = false;
+    stats.forEach((entry) => {
+      if (entry.type !== "inbound-rtp") return;
+      if (entry.kind === "video" && entry.framesDecoded > 0) flowing = true;
+      if (call.audioOnly && entry.kind === "audio" && entry.bytesReceived > 0) flowing = true;
+    });
+    if (flowing) {
+      clearInterval(call.statsTimer);
+      clearTimeout(call.mediaTimer);
+      setStatus(strings.connected);
+      document.body.dataset.mediaFlowing = "1";
+      report("media_flowing");
+    }
+  }, 500);
+}
+
+async function makeOffer() {
+  const pc = newPeer();
+  const offer = await pc.createOffer();
+  await pc.setLocalDescription(offer);
+  send({ type: "offer", sdp: pc.localDescription.sdp });
+  setStatus(strings.connecting);
+}
+
+async function acceptOffer(sdp) {
+  const pc = newPeer();
+  await pc.setRemoteDescription({ type: "offer", sdp });
+  await flushCandidates();
+  const answer = await pc.createAnswer();
+  await pc.setLocalDescription(answer);
+  send({ type: "answer", sdp: pc.localDescription.sdp });
+  setStatus(strings.connecting);
+}
+
+async function flushCandidates() {
+  const queued = call.pendingCandidates;
+  call.pendingCandidates = [];
+  for (const candidate of queued) {
+    await call.pc.addIceCandidate(candidate).catch(() => {});
+  }
+}
+
+async function addCandidate(candidate) {
+  if (!call.pc || !call.pc.remoteDescription) {
+    call.pendingCandidates.push(candidate);
+    return;
+  }
+  await call.pc.addIceCandidate(candidate).catch(() => {});
+}
+
+function applyFallback(level) {
+  const status = byId("fallback-status");
+  if (level === "audio") {
+    status.textContent = strings.fallbackAudio;
+    call.audioOnly = true;
+    for (const track of call.localStream.getVideoTracks()) track.stop();
+    if (isAdvisor) makeOffer();
+  } else if (level === "chat") {
+    status.textContent = strings.fallbackChat;
+    const hook = document.querySelector("[data-hook='chat-panel']");
+    if (hook) hook.hidden = false;
+    byId("chat-panel").scrollIntoView({ block: "nearest" });
+  } else if (level === "phone") {
+    status.textContent = isAdvisor
+      ? `${strings.fallbackPhoneAdvisor} ${config.seekerPhone || "—"}`
+      : strings.fallbackPhone;
+  }
+}
+
+function endCall(text) {
+  call.ended = true;
+  closePeer();
+  for (const track of call.localStream ? call.localStream.getTracks() : []) track.stop();
+  if (call.screenTrack) call.screenTrack.stop();
+  setStatus(text);
+}
+
+const handlers = {
+  welcome(message) {
+    call.iceServers = message.iceServers;
+    call.iceTransportPolicy = message.iceTransportPolicy;
+    setStatus(strings.waiting);
+  },
+  presence(message) {
+    showPresence(message.role, message.state);
+  },
+  admit() {
+    if (isAdvisor) return;
+    call.admitted = true;
+    send({ type: "join" });
+    setStatus(strings.connecting);
+  },
+  join() {
+    if (isAdvisor) makeOffer();
+  },
+  offer(message) {
+    if (!isAdvisor) acceptOffer(message.sdp);
+  },
+  async answer(message) {
+    if (isAdvisor && call.pc) {
+      await call.pc.setRemoteDescription({ type: "answer", sdp: message.sdp });
+      await flushCandidates();
+    }
+  },
+  ice(message) {
+    addCandidate(message.candidate);
+  },
+  hangup() {
+    endCall(strings.peerHungUp);
+  },
+  fallback(message) {
+    applyFallback(message.level);
+  },
+  error(message) {
+    if (message.code === "window_closed") setStatus(strings.windowClosed);
+    console.warn("signalling error", message.code, message.detail);
+  },
+};
+
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const ws = new WebSocket(`${scheme}://${location.host}${config.wsPath}`);
+  call.ws = ws;
+  let opened = false;
+  ws.onopen = () => {
+    opened = true;
+  };
+  ws.onmessage = (event) => {
+    const message = JSON.parse(event.data);
+    const handler = handlers[message.type];
+    if (handler) handler(message);
+  };
+  ws.onclose = () => {
+    if (!opened && !call.ended) {
+      setStatus(strings.signallingFailed);
+      report("signalling_failed");
+    }
+  };
+}
+
+function toggle(button, pressed, onText, offText) {
+  button.setAttribute("aria-pressed", String(pressed));
+  button.textContent = pressed ? onText : offText;
+}
+
+function wireControls() {
+  byId("mute").addEventListener("click", (event) => {
+    const muted = event.currentTarget.getAttribute("aria-pressed") !== "true";
+    for (const track of call.localStream.getAudioTracks()) track.enabled = !muted;
+    toggle(event.currentTarget, muted, strings.unmute, strings.mute);
+  });
+  byId("camera").addEventListener("click", (event) => {
+    const off = event.currentTarget.getAttribute("aria-pressed") !== "true";
+    for (const track of call.localStream.getVideoTracks()) track.enabled = !off;
+    toggle(event.currentTarget, off, strings.cameraOn, strings.cameraOff);
+  });
+  byId("share").addEventListener("click", async (event) => {
+    const button = event.currentTarget;
+    const sender = call.pc && call.pc.getSenders().find((s) => s.track && s.track.kind === "video");
+    if (!sender) return;
+    const camera = call.localStream.getVideoTracks()[0];
+    if (call.screenTrack) {
+      call.screenTrack.stop();
+      call.screenTrack = null;
+      await sender.replaceTrack(camera);
+      toggle(button, false, strings.stopShare, strings.share);
+      return;
+    }
+    try {
+      const screen = await navigator.mediaDevices.getDisplayMedia({ video: true });
+      call.screenTrack = screen.getVideoTracks()[0];
+      await sender.replaceTrack(call.screenTrack);
+      toggle(button, true, strings.stopShare, strings.share);
+      call.screenTrack.onended = async () => {
+        call.screenTrack = null;
+        await sender.replaceTrack(camera);
+        toggle(button, false, strings.stopShare, strings.share);
+      };
+    } catch (error) {
+      console.warn("screen sharing refused", error);
+    }
+  });
+  byId("enlarge").addEventListener("click", (event) => {
+    const enlarged = byId("stage").classList.toggle("interview-enlarged");
+    event.currentTarget.setAttribute("aria-pressed", String(enlarged));
+  });
+  byId("hangup").addEventListener("click", () => {
+    send({ type: "hangup" });
+    endCall(strings.ended);
+  });
+  for (const button of document.querySelectorAll("[data-fallback]")) {
+    button.addEventListener("click", () => send({ type: "fallback", level: button.dataset.fallback }));
+  }
+  if (isAdvisor) {
+    byId("admit").addEventListener("click", () => {
+      call.admitted = true;
+      send({ type: "admit" });
+      setStatus(strings.connecting);
+    });
+  }
+}
+
+wireControls();
+await startLocalMedia();
+connect();
