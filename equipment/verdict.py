@@ -114,6 +114,7 @@ MESSAGES = {
     ),
 }
 SIGNING_NOTE = _("Signing in LSF needs a smoother and sharper picture than speech.")
+UNKNOWN = _("The test could not be completed.")
 HEADLINES = {
     Verdict.PASSED: _("Your equipment is ready for video interviews."),
     Verdict.WARNINGS: _("Your equipment works, with some reservations:"),
@@ -244,7 +245,7 @@ def _shown(code: str, value):
 def describe(reason: dict) -> dict:
     """The sentence for a stored reason, in the active language, with its severity."""
     code, severity = reason.get("code"), reason.get("severity", ERROR)
-    template = MESSAGES.get((code, severity)) or MESSAGES[("unsupported_browser", ERROR)]
+    template = MESSAGES.get((code, severity), UNKNOWN)
     params = dict(reason.get("params") or {})
     if "measured" in params:
         params["measured"] = _shown(code, params["measured"])
