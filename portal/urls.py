@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include(portal_patterns)),
     path("", include("seekers.urls")),
     path("conseiller/", include("advisors.urls")),
+    path("dossier/", include("casefile.urls")),
     path("equipement/", include("equipment.urls")),
     path("messagerie/", include("chat.urls")),
     path("entretiens/", include("interviews.urls")),

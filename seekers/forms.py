@@ -2,14 +2,14 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from dsfr.forms import DsfrBaseForm
 
 from agencies.models import Agency
+from portal.forms import PortalForm
 
 from .models import AccessibilityNeed, AgeBand, ContactChannel, ReturnReason
 
 
-class DeclarationsForm(DsfrBaseForm):
+class DeclarationsForm(PortalForm):
     agency = forms.ModelChoiceField(
         label=_("Your Pôle emploi agency"),
         queryset=Agency.objects.all(),
@@ -56,7 +56,7 @@ class DeclarationsForm(DsfrBaseForm):
         return phone
 
 
-class AccessibilityForm(DsfrBaseForm):
+class AccessibilityForm(PortalForm):
     need = forms.ChoiceField(
         label=_("Do you have accessibility needs?"),
         choices=AccessibilityNeed.choices,
@@ -82,7 +82,7 @@ class AccessibilityForm(DsfrBaseForm):
         return cleaned
 
 
-class ReturnToAgencyForm(DsfrBaseForm):
+class ReturnToAgencyForm(PortalForm):
     confirm = forms.BooleanField(
         label=_("I confirm that I want to be followed again in my agency"),
         error_messages={"required": _("Tick the box to confirm your return to the agency.")},

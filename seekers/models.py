@@ -72,6 +72,15 @@ class SeekerQuerySet(models.QuerySet):
     def for_advisor(self, advisor):
         return self.filter(referent=advisor)
 
+    def for_staff_advisor(self, advisor):
+        """Seekers whose file an advisor may open: their own, and those of an absent advisor
+        they back up."""
+        from advisors.models import AdvisorState
+
+        return self.filter(
+            Q(referent=advisor) | Q(referent__state=AdvisorState.ABSENT, referent__backup=advisor)
+        )
+
     def followed(self):
         return self.filter(status=FollowUpStatus.FOLLOWED_ONLINE)
 

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "seekers",
     "ateliers",
     "steering",
+    "casefile",
     "equipment",
     "chat",
     "interviews",
@@ -327,3 +328,21 @@ INTERVIEWS_TURN_URLS = env_list("INTERVIEWS_TURN_URLS", [])
 INTERVIEWS_TURN_SECRET = env_str("INTERVIEWS_TURN_SECRET", "")
 INTERVIEWS_TURN_TTL_SECONDS = min(env_int("INTERVIEWS_TURN_TTL_SECONDS", 3600), 3600)
 INTERVIEWS_RELAY_ONLY = env_bool("INTERVIEWS_RELAY_ONLY", False)
+
+# --- E-ateliers (issue 7) ------------------------------------------------------------------
+# Largest CV a seeker may upload (bytes); the issue says 10 MB.
+ATELIERS_CV_MAX_BYTES = env_int("ATELIERS_CV_MAX_BYTES", 10 * 1024 * 1024)
+# Days a simulation recording is kept before the purge task deletes it.
+ATELIERS_RECORDING_RETENTION_DAYS = env_int("ATELIERS_RECORDING_RETENTION_DAYS", 90)
+# Hours before a live session its reminder email goes out.
+ATELIERS_REMINDER_HOURS_BEFORE = env_int("ATELIERS_REMINDER_HOURS_BEFORE", 24)
+# The session room opens this many minutes before the start and closes this many after the end.
+ATELIERS_ROOM_OPENS_MINUTES_BEFORE = env_int("ATELIERS_ROOM_OPENS_MINUTES_BEFORE", 30)
+ATELIERS_ROOM_CLOSES_MINUTES_AFTER = env_int("ATELIERS_ROOM_CLOSES_MINUTES_AFTER", 60)
+# Longest room message, in characters.
+ATELIERS_ROOM_MAX_BODY_CHARS = env_int("ATELIERS_ROOM_MAX_BODY_CHARS", 2000)
+# Recordings one server process runs at once; beyond it the seeker is asked to retry.
+ATELIERS_MAX_RECORDINGS = env_int("ATELIERS_MAX_RECORDINGS", 8)
+# ICE servers of the recording peer and the browser (comma-separated stun:/turn: URLs); none on
+# loopback. Behind NAT a TURN server is needed: see docs/ateliers.md.
+ATELIERS_ICE_SERVERS = env_list("ATELIERS_ICE_SERVERS", [])
