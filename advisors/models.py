@@ -75,6 +75,7 @@ class Advisor(models.Model):
     state = models.CharField(
         _("state"), max_length=16, choices=AdvisorState.choices, default=AdvisorState.ACTIVE
     )
+    absent_until = models.DateField(_("absent until"), null=True, blank=True)
     backup = models.ForeignKey(
         "self",
         verbose_name=_("backup advisor"),

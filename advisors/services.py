@@ -4,7 +4,7 @@ from django.db import transaction
 
 from accounts.models import Role, User
 
-from .models import Advisor
+from .models import Advisor, AdvisorState
 
 
 @transaction.atomic
@@ -21,3 +21,25 @@ def advisor_create(
     if capacity is not None:
         fields["capacity"] = capacity
     return Advisor.objects.create(**fields)
+
+
+def advisor_mark_absent(*, advisor: Advisor, until=None) -> Advisor:
+    """From now, the advisor's conversations and alerts go to their backup."""
+    advisor.state = AdvisorState.ABSENT
+    advisor.absent_until = until
+    advisor.save(update_fields=["state", "absent_until"])
+    return advisor
+
+
+def advisor_mark_back(*, advisor: Advisor) -> Advisor:
+    advisor.state = AdvisorState.ACTIVE
+    advisor.absent_until = None
+    advisor.save(update_fields=["state", "absent_until"])
+    return advisor
+
+
+def advisors_end_absences(*, today) -> int:
+    """Brings back the advisors whose declared absence ended before today."""
+    return Advisor.objects.filter(state=AdvisorState.ABSENT, absent_until__lt=today).update(
+        state=AdvisorState.ACTIVE, absent_until=None
+    )

@@ -6,4 +6,5 @@ app_name = "advisors"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("absence/", views.absence, name="absence"),
 ]

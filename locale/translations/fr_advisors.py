@@ -1,0 +1,15 @@
+T = {
+    "absent until": "absent jusqu'au",
+    "Absent until (included, optional)": "Absent jusqu'au (inclus, facultatif)",
+    "The end of the absence cannot be in the past.": "La fin de l'absence ne peut pas être dans le passé.",
+    "Welcome back: your seekers' messages come to you again.": "Bon retour : les messages de vos demandeurs vous parviennent de nouveau.",
+    "Your conversations and alerts go to %(backup)s while you are away.": "Vos conversations et alertes vont à %(backup)s pendant votre absence.",
+    "You have no backup advisor: ask your manager to name one.": "Vous n'avez pas de suppléant : demandez à votre manager d'en désigner un.",
+    "Absence": "Absence",
+    "You are marked absent until %(until)s.": "Vous êtes indiqué absent jusqu'au %(until)s.",
+    "You are marked absent.": "Vous êtes indiqué absent.",
+    "%(backup)s answers your seekers meanwhile.": "%(backup)s répond à vos demandeurs en attendant.",
+    "I am back": "Je suis de retour",
+    "Mark me absent": "M'indiquer absent",
+    "Seekers of absent colleagues I back up": "Demandeurs de collègues absents que je supplée",
+}
