@@ -1,9 +1,11 @@
 """Instant messaging between a followed seeker and their follow-up: one conversation per seeker,
 messages numbered without gap, read marks and the open sockets that tell who is online."""
 
+import os
 import uuid
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -15,11 +17,21 @@ from advisors.models import AdvisorState
 from seekers.models import FollowUpStatus
 
 
-def private_storage():
-    """Uploaded files live outside static and media: only views that check the reader serve them."""
-    from django.core.files.storage import FileSystemStorage
+class PrivateStorage(FileSystemStorage):
+    """Uploaded files live under PRIVATE_MEDIA_ROOT, outside static and media: only views that
+    check the reader serve them. The root is read when used, never at import time."""
 
-    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT)
+    @property
+    def base_location(self):
+        return str(settings.PRIVATE_MEDIA_ROOT)
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+
+def private_storage():
+    return PrivateStorage()
 
 
 def attachment_path(message, filename: str) -> str:
