@@ -23,6 +23,15 @@ def require_or_skip(available: bool, what: str) -> None:
     pytest.skip(f"{what} not available")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """allauth's rate limits live in the cache: each test starts with none spent."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def agency(db):
     return AgencyFactory(name="Lille Grand-Sud", code="lille-grand-sud")

@@ -30,3 +30,14 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Behind the reverse proxy, the client's address (for login throttling) is the last hop that
+# the proxy adds to X-Forwarded-For.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1)  # noqa: F405
+# One cache for every replica, so that login throttling counts across processes.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,  # noqa: F405
+        "KEY_PREFIX": "portal-cache",
+    }
+}
