@@ -1,0 +1,155 @@
+"""The server-side WebRTC peer of one simulation take: it answers the browser's offer and records
+the incoming camera and microphone with aiortc's MediaRecorder to a WebM file.
+
+A `RecordingPeer` owns exactly one RTCPeerConnection and always closes it (stop asked, time
+limit, disconnection, failure, server shutdown): aiortc's decoder threads are not daemons."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc.contrib.media import MediaRecorder
+from aiortc.sdp import SessionDescription
+
+from .tracks import RebasedTrack, TakeClock
+
+logger = logging.getLogger(__name__)
+
+MAX_SDP_BYTES = 32768
+MAX_SDP_LINES = 600
+MAX_MEDIA_SECTIONS = 4
+
+
+class OfferError(Exception):
+    """An offer the server refuses; the message is a stable code for the client."""
+
+
+def validate_offer(sdp) -> str:
+    """Checks an offer's shape before aiortc parses it: size, a video section, parseable."""
+    if not isinstance(sdp, str) or not sdp.lstrip().startswith("v=0") or "\x00" in sdp:
+        raise OfferError("invalid_sdp")
+    if len(sdp.encode("utf-8", "surrogatepass")) > MAX_SDP_BYTES:
+        raise OfferError("sdp_too_large")
+    lines = sdp.splitlines()
+    media = [line for line in lines if line.startswith("m=")]
+    if len(lines) > MAX_SDP_LINES or len(media) > MAX_MEDIA_SECTIONS:
+        raise OfferError("sdp_too_large")
+    if not any(line.startswith("m=video") for line in media):
+        raise OfferError("no_video")
+    try:
+        SessionDescription.parse(sdp)
+    except Exception as exc:
+        raise OfferError("invalid_sdp") from exc
+    return sdp
+
+
+@dataclass
+class TakeOutcome:
+    connected: bool
+    video_frames: int
+    audio_frames: int
+    reason: str  # "stopped", "time_limit", "disconnected", "no_connection", "error"
+
+
+class RecordingPeer:
+    def __init__(
+        self,
+        *,
+        path: Path,
+        max_seconds: float,
+        connect_seconds: float = 15,
+        ice_server_urls: list[str] = (),
+    ):
+        self.path = Path(path)
+        self.max_seconds = max_seconds
+        self.connect_seconds = connect_seconds
+        self.ice_server_urls = list(ice_server_urls)
+        self.pc: RTCPeerConnection | None = None
+        self.recorder: MediaRecorder | None = None
+        self.clock = TakeClock()
+        self.tracks: dict[str, RebasedTrack] = {}
+        self.connected = asyncio.Event()
+        self.ended = asyncio.Event()
+        self.stop_requested = asyncio.Event()
+        self.closed = False
+
+    def _on_track(self, track) -> None:
+        if track.kind in ("audio", "video") and track.kind not in self.tracks:
+            relay = RebasedTrack(track, self.clock)
+            self.tracks[track.kind] = relay
+            self.recorder.addTrack(relay)
+
+    def _on_state(self) -> None:
+        state = self.pc.connectionState if self.pc else "closed"
+        if state == "connected":
+            self.connected.set()
+        elif state in ("failed", "closed", "disconnected"):
+            self.ended.set()
+
+    async def answer(self, offer_sdp: str) -> str:
+        """Applies the offer and returns the answer (ICE candidates included: no trickle)."""
+        servers = [RTCIceServer(urls=url) for url in self.ice_server_urls]
+        self.pc = RTCPeerConnection(configuration=RTCConfiguration(iceServers=servers))
+        self.pc.on("track", self._on_track)
+        self.pc.on("connectionstatechange", self._on_state)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.recorder = MediaRecorder(str(self.path), format="webm")
+        try:
+            await self.pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
+            await self.pc.setLocalDescription(await self.pc.createAnswer())
+        except Exception as exc:
+            raise OfferError("invalid_sdp") from exc
+        if "video" not in self.tracks:
+            raise OfferError("no_video")
+        return self.pc.localDescription.sdp
+
+    async def _first(self, events: list[asyncio.Event], seconds: float) -> None:
+        waiters = [asyncio.ensure_future(event.wait()) for event in events]
+        try:
+            await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def record(self) -> TakeOutcome:
+        """Waits for the connection, then records until stop, the time limit or disconnection."""
+        await self._first([self.connected, self.ended, self.stop_requested], self.connect_seconds)
+        if not self.connected.is_set():
+            return self._outcome(False, "no_connection")
+        await self.recorder.start()
+        await self._first([self.ended, self.stop_requested], self.max_seconds)
+        if self.stop_requested.is_set():
+            reason = "stopped"
+        elif self.ended.is_set():
+            reason = "disconnected"
+        else:
+            reason = "time_limit"
+        return self._outcome(True, reason)
+
+    def _outcome(self, connected: bool, reason: str) -> TakeOutcome:
+        video, audio = self.tracks.get("video"), self.tracks.get("audio")
+        return TakeOutcome(
+            connected=connected,
+            video_frames=video.frames if video else 0,
+            audio_frames=audio.frames if audio else 0,
+            reason=reason,
+        )
+
+    async def close(self) -> None:
+        """Idempotent: finishes the file, then closes the connection."""
+        if self.closed:
+            return
+        self.closed = True
+        if self.recorder is not None:
+            try:
+                await self.recorder.stop()
+            except Exception:
+                logger.info("ateliers: closing a recording without frames", exc_info=True)
+        if self.pc is not None:
+            with contextlib.suppress(Exception):
+                await self.pc.close()
