@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("seekers.urls")),
     path("conseiller/", include("advisors.urls")),
     path("dossier/", include("casefile.urls")),
+    path("espace/demandeur/mes-donnees/", include("privacy.urls")),
     path("equipement/", include("equipment.urls")),
     path("messagerie/", include("chat.urls")),
     path("entretiens/", include("interviews.urls")),

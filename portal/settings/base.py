@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "ateliers",
     "steering",
     "casefile",
+    "privacy",
     "equipment",
     "chat",
     "interviews",
@@ -215,6 +216,8 @@ LOGGING = {
 # --- The portal's own settings -------------------------------------------------------------
 # Default caseload of a web advisor (Lille: 11 advisors for 1,500 to 2,000 seekers).
 PORTAL_ADVISOR_DEFAULT_CAPACITY = env_int("PORTAL_ADVISOR_DEFAULT_CAPACITY", 180)
+# Retention of advisors' private notes (days), purged by `manage.py purge_personal_data`.
+PORTAL_RETENTION_NOTES_DAYS = env_int("PORTAL_RETENTION_NOTES_DAYS", 730)
 # Public origin used in links sent by email from background tasks.
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 

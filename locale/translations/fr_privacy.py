@@ -1,0 +1,35 @@
+T = {
+    "Personal data": "Données personnelles",
+    "Waiting for a manager": "En attente d'un manager",
+    "Carried out": "Effectuée",
+    "Refused": "Refusée",
+    "requested at": "demandée le",
+    "handled by": "traitée par",
+    "handled at": "traitée le",
+    "what was removed and kept": "ce qui a été supprimé et conservé",
+    "erasure request": "demande d'effacement",
+    "erasure requests": "demandes d'effacement",
+    "Carry out the erasure (irreversible)": "Effectuer l'effacement (irréversible)",
+    "%(count)s erasure(s) carried out.": "%(count)s effacement(s) effectué(s).",
+    "Tick the box to confirm your request.": "Cochez la case pour confirmer votre demande.",
+    "Your request is registered. A manager of your agency will carry it out and you will be told by email.": "Votre demande est enregistrée. Un manager de votre agence l'effectuera et vous serez prévenu par e-mail.",
+    "My personal data": "Mes données personnelles",
+    "Download my data": "Télécharger mes données",
+    "One file (JSON) with everything the portal holds about you: profile, follow-up, messages, files, interviews, equipment checks, workshops and recordings.": "Un fichier (JSON) avec tout ce que le portail détient sur vous : profil, suivi, messages, fichiers, entretiens, tests d'équipement, ateliers et enregistrements.",
+    "Ask for the erasure of my data": "Demander l'effacement de mes données",
+    "Your request of %(date)s is being handled by your agency.": "Votre demande du %(date)s est en cours de traitement par votre agence.",
+    "Your messages, files, recordings, notes and action plan will be removed, and your account closed. The agency keeps what the law obliges it to keep: the record of your follow-up and of who accessed your file, under a pseudonymised account.": "Vos messages, fichiers, enregistrements, notes et plan d'action seront supprimés, et votre compte fermé. L'agence conserve ce que la loi l'oblige à garder : la trace de votre suivi et de qui a consulté votre dossier, sous un compte pseudonymisé.",
+    "I understand that this cannot be undone": "Je comprends que c'est irréversible",
+    "Ask for the erasure": "Demander l'effacement",
+    "My personal data: download, erasure": "Mes données personnelles : téléchargement, effacement",
+    "Follow-up timeline": "Parcours de suivi",
+    "The follow-up record (who followed the seeker, when, and what happened) is kept for the agency's legal obligations, attached to a pseudonymised account.": "La trace du suivi (qui a suivi le demandeur, quand, et ce qui s'est passé) est conservée pour les obligations légales de l'agence, rattachée à un compte pseudonymisé.",
+    "Action plan": "Plan d'action",
+    "Advisors' notes": "Notes des conseillers",
+    "Who opened the file": "Qui a ouvert le dossier",
+    "The audit trail is append-only: it is kept to prove who accessed the data.": "Le journal d'accès ne peut qu'être complété : il est conservé pour prouver qui a accédé aux données.",
+}
+T["Your data has been erased"] = "Vos données ont été effacées"
+T[
+    "Hello %(name)s,\n\nYour request has been carried out: your messages, files, recordings, notes and action plan are removed and your account is closed. Pôle emploi keeps the record of your follow-up, as the law requires.\n"
+] = "Bonjour %(name)s,\n\nVotre demande a été effectuée : vos messages, fichiers, enregistrements, notes et plan d'action sont supprimés et votre compte est fermé. Pôle emploi conserve la trace de votre suivi, comme la loi l'exige.\n"
