@@ -41,6 +41,13 @@ lint: install-test
 	DJANGO_SETTINGS_MODULE=portal.settings.dev $(BIN)/python manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=portal.settings.dev $(BIN)/python manage.py check --fail-level WARNING
 
+# Benchmarks (never in CI as timings): PostgreSQL and Redis are the real local servers.
+bench: install-test
+	$(BIN)/python -m bench.run
+
+bench-quick: install-test
+	$(BIN)/python -m bench.run --quick
+
 format: install-test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
