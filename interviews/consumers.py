@@ -12,6 +12,7 @@ reports and fallback switches are written on the appointment before they are pub
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime
 
 from channels.db import database_sync_to_async
@@ -24,6 +25,8 @@ from .models import Appointment
 from .permissions import ADVISOR, SEEKER, role_in
 from .sdp import SignalError, check_candidate, check_sdp
 from .turn import ice_servers, ice_transport_policy
+
+logger = logging.getLogger(__name__)
 
 # Room for an SDP of the largest accepted size inside its JSON envelope.
 ENVELOPE_BYTES = 4096
@@ -124,6 +127,10 @@ class InterviewSignallingConsumer(AsyncJsonWebsocketConsumer):
             await self._error(error.code, error.detail)
         except services.BookingError as error:
             await self._error(error.code, error.code)
+        except Exception:
+            # Never die on input: log it, tell the sender, keep the call up.
+            logger.exception("interview signalling: unexpected error on %s", content["type"])
+            await self._error("internal", "The server could not handle this message.")
 
     async def _description(self, content):
         check_sdp(content.get("sdp"))

@@ -60,10 +60,11 @@ def check_sdp(sdp: object, *, max_bytes: int | None = None) -> SessionDescriptio
     for media in parsed.media:
         if media.kind not in MEDIA_KINDS:
             raise SignalError("sdp_malformed", "The SDP describes an unknown media kind.")
-        if not (media.ice.usernameFragment and media.ice.password):
+        ice, dtls = getattr(media, "ice", None), getattr(media, "dtls", None)
+        if ice is None or not (ice.usernameFragment and ice.password):
             raise SignalError("sdp_malformed", "A media section has no ICE credentials.")
-        if not media.dtls.fingerprints:
-            raise SignalError("sdp_malformed", "A media section has no DTLS fingerprint.")
+        if dtls is None or not dtls.fingerprints:
+            raise SignalError("sdp_malformed", "A media section has no DTLS fingerprint or setup.")
     return parsed
 
 
