@@ -318,6 +318,13 @@ CHAT_UNREAD_EMAIL_DELAY_MINUTES = env_int("CHAT_UNREAD_EMAIL_DELAY_MINUTES", 15)
 CHAT_SOCKET_TTL_SECONDS = env_int("CHAT_SOCKET_TTL_SECONDS", 90)
 # Largest shared file, in bytes.
 CHAT_MAX_UPLOAD_BYTES = env_int("CHAT_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+# redis-py 8 times socket reads out after 5 s by default, the very time channels_redis blocks in
+# BZPOPMIN: every consumer idle for 5 s then dies with "Timeout reading" (channels_redis#422,
+# redis-py#4091). The layer's connections get a read timeout longer than that wait.
+if CHANNEL_LAYERS["default"]["BACKEND"].startswith("channels_redis"):
+    CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [
+        {"address": REDIS_URL, "socket_timeout": env_int("CHANNEL_REDIS_SOCKET_TIMEOUT", 15)}
+    ]
 
 # --- Interviews (issue 5) ------------------------------------------------------------------
 # Defaults live in interviews/conf.py; these read the environment.

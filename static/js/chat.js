@@ -211,7 +211,12 @@ export class ChatClient {
     const item = this.renderMessage(message, mine);
     if (existing) existing.remove();
     this.insertInOrder(item, message.seq);
-    if (mine) this.setState(item, message.seq <= this.readUpTo ? "read" : "sent");
+    if (mine) {
+      this.setState(item, message.seq <= this.readUpTo ? "read" : "sent");
+    } else {
+      // Whoever writes has read everything before their message.
+      this.applyRead(message.seq - 1);
+    }
     if (this.empty) this.empty.hidden = true;
 
     const before = this.lastSeq;
