@@ -1,3 +1,9 @@
 """Websocket routes of the ateliers app."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from .consumers import RoomConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/ateliers/sessions/<int:session_id>/", RoomConsumer.as_asgi()),
+]
