@@ -1,0 +1,48 @@
+"""A daphne with a check in progress exits promptly on SIGTERM: every peer connection is closed
+(aiortc's decoder threads are not daemons and would keep the process alive)."""
+
+import asyncio
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+from websockets.asyncio.client import connect
+
+from equipment.models import CheckState, EquipmentCheck
+from tests.equipment.client import ClientPeer, SyntheticVideo, Tone
+from tests.equipment.conftest import session_cookie
+from tests.equipment.live import daphne
+from tests.seekers.factories import SeekerFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def test_sigterm_during_a_check_exits_within_five_seconds(advisor):
+    seeker = await sync_to_async(SeekerFactory)(agency=advisor.agency, awaiting_check=True)
+    cookie = await sync_to_async(session_cookie)(seeker.user)
+    # A long sampling window keeps the check running when the signal comes.
+    with daphne(EQUIPMENT_CHECK_SAMPLE_SECONDS=12, EQUIPMENT_CHECK_TIMEOUT_SECONDS=20) as server:
+        ws_url = server.url.replace("http://", "ws://") + "/ws/equipement/test/"
+        peer = ClientPeer(video=SyntheticVideo(fps=25), audio=Tone())
+        try:
+            async with connect(
+                ws_url,
+                origin=server.url,
+                additional_headers={"Cookie": f"sessionid={cookie}"},
+            ) as socket:
+                await socket.send(json.dumps({"type": "offer", "sdp": await peer.offer()}))
+                answer = json.loads(await asyncio.wait_for(socket.recv(), 10))
+                assert answer["type"] == "answer", answer
+                await peer.accept(answer["sdp"])
+                progress = json.loads(await asyncio.wait_for(socket.recv(), 10))
+                assert progress == {"type": "progress", "stage": "measuring"}
+                await asyncio.sleep(1)  # frames flowing, decoder threads running
+
+                exit_seconds = await asyncio.to_thread(server.terminate)
+        finally:
+            await peer.close()
+        log = server.log_text()
+
+    assert exit_seconds < 5, f"daphne took {exit_seconds:.1f} s to exit:\n{log}"
+    check = await EquipmentCheck.objects.aget(user=seeker.user)
+    assert check.state == CheckState.ABORTED, log
