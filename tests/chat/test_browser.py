@@ -1,0 +1,127 @@
+"""Seeker and advisor chat in two Chromium pages served by a real daphne process; the seeker's
+socket is cut, messages written meanwhile on both sides arrive after reconnection, none twice."""
+
+import os
+import re
+
+import pytest
+
+from chat.models import Message
+from tests.conftest import CHROMIUM, require_or_skip
+
+from .conftest import session_cookie
+from .factories import MessageFactory
+from .servers import daphne_servers
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ROOT = "[data-chat-socket]"
+SEQS = "els => els.map(e => Number(e.dataset.seq))"
+
+
+def write(page, text: str) -> None:
+    """With the keyboard only: type in the labelled box, Enter sends."""
+    box = page.get_by_label("Votre message")
+    box.focus()
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")
+
+
+def bubble(page, text: str):
+    return page.get_by_role("listitem").filter(has_text=text)
+
+
+def test_nothing_is_lost_nor_doubled_when_the_seeker_drops(
+    conversation, followed, referent, monkeypatch
+):
+    require_or_skip(os.path.exists(CHROMIUM), "Chromium")
+    from playwright.sync_api import expect, sync_playwright
+
+    MessageFactory(conversation=conversation, body="Message d'avant")
+    cookies = {"seeker": session_cookie(followed.user), "advisor": session_cookie(referent.user)}
+
+    with daphne_servers(1) as (base,):
+        # The sync API runs an event loop in this thread; the ORM must be allowed beside it.
+        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            try:
+                pages, contexts = {}, {}
+                for who in ("seeker", "advisor"):
+                    context = browser.new_context(locale="fr-FR")
+                    context.add_cookies([{"name": "sessionid", "value": cookies[who], "url": base}])
+                    page = context.new_page()
+                    page.set_default_timeout(15000)
+                    contexts[who], pages[who] = context, page
+                expect.set_options(timeout=15000)
+                seeker, advisor = pages["seeker"], pages["advisor"]
+
+                seeker.goto(base + "/espace/demandeur/")
+                seeker.get_by_role("link", name="Ouvrir ma conversation").click()
+                seeker.wait_for_url(re.compile(rf"/messagerie/{conversation.pk}/$"))
+                advisor.goto(base + "/conseiller/")
+                advisor.get_by_role("link", name="Messagerie").click()
+                advisor.get_by_role("link", name=followed.user.get_full_name()).click()
+                for page in (seeker, advisor):
+                    expect(page.locator(ROOT)).to_have_attribute(
+                        "data-chat-socket", f"/ws/chat/{conversation.pk}/"
+                    )
+                    expect(page.locator(ROOT)).to_have_attribute("data-connection", "connected")
+                    expect(bubble(page, "Message d'avant")).to_have_count(1)
+
+                # A first exchange: delivered, announced to screen readers, then read.
+                write(seeker, "Bonjour, j'ai mis mon CV à jour")
+                expect(bubble(advisor, "Bonjour, j'ai mis mon CV à jour")).to_have_count(1)
+                expect(advisor.locator("[data-chat-announcer]")).to_contain_text(
+                    "Nouveau message de"
+                )
+                expect(
+                    bubble(seeker, "Bonjour, j'ai mis mon CV à jour").locator(".chat-state")
+                ).to_have_text("Lu")
+
+                # The seeker's connection drops.
+                contexts["seeker"].set_offline(True)
+                seeker.evaluate(f"document.querySelector('{ROOT}').chatClient.socket.close()")
+                expect(seeker.locator(ROOT)).to_have_attribute("data-connection", "reconnecting")
+
+                for number in (1, 2, 3):
+                    write(advisor, f"Pendant la coupure {number}")
+                    expect(
+                        bubble(advisor, f"Pendant la coupure {number}").locator(".chat-state")
+                    ).to_have_text("Envoyé")
+                write(seeker, "Écrit hors ligne")
+                expect(bubble(seeker, "Écrit hors ligne").locator(".chat-state")).to_have_text(
+                    "Pas encore envoyé : nouvel essai automatique"
+                )
+                expect(bubble(seeker, "Pendant la coupure")).to_have_count(0)
+                expect(seeker.locator(ROOT)).to_have_attribute("data-connection", "reconnecting")
+
+                # Back online: sync from the last seq, retry of the unacknowledged message.
+                contexts["seeker"].set_offline(False)
+                expect(seeker.locator(ROOT)).to_have_attribute("data-connection", "connected")
+                for number in (1, 2, 3):
+                    expect(bubble(seeker, f"Pendant la coupure {number}")).to_have_count(1)
+                expect(bubble(advisor, "Écrit hors ligne")).to_have_count(1)
+                expect(bubble(seeker, "Écrit hors ligne").locator(".chat-state")).to_have_text(
+                    re.compile("^(Envoyé|Lu)$")
+                )
+
+                for page in (seeker, advisor):
+                    seqs = page.eval_on_selector_all("[data-chat-log] li[data-seq]", SEQS)
+                    assert seqs == [1, 2, 3, 4, 5, 6]
+                    assert page.locator("[data-chat-log] li[data-pending]").count() == 0
+            finally:
+                browser.close()
+
+    stored = list(Message.objects.order_by("seq").values_list("seq", "body"))
+    assert [seq for seq, _ in stored] == [1, 2, 3, 4, 5, 6]
+    assert [body for _, body in stored].count("Écrit hors ligne") == 1
