@@ -2,10 +2,12 @@
 exchange, live sessions with their registrations and room chat, and interview simulations
 recorded answer by answer for the advisor's feedback."""
 
+import os
 import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -15,12 +17,21 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role
 
 
-def private_storage():
-    """Uploads and recordings live outside static and media: only views that check the reader
-    serve them."""
-    from django.core.files.storage import FileSystemStorage
+class PrivateStorage(FileSystemStorage):
+    """Files under settings.PRIVATE_MEDIA_ROOT, read at each use (not at import), never served
+    as static or media: only views that check the reader serve them."""
 
-    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT)
+    @property
+    def base_location(self):
+        return str(settings.PRIVATE_MEDIA_ROOT)
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+
+def private_storage():
+    return PrivateStorage()
 
 
 def _extension(filename: str, default: str = "bin") -> str:

@@ -69,7 +69,7 @@ def check_cv(upload, *, max_bytes: int) -> CheckedFile:
     kind = filetype.guess(head)
     mime = kind.mime if kind else None
     if mime == PDF:
-        upload.seek(-1024 if upload.size > 1024 else 0, 2)
+        upload.seek(max(upload.size - 1024, 0))
         tail = upload.read()
         upload.seek(0)
         if b"%%EOF" not in tail:
