@@ -164,7 +164,7 @@ class AppointmentQuerySet(models.QuerySet):
         )
 
     def with_people(self):
-        return self.select_related("advisor__user", "seeker__user")
+        return self.select_related("advisor__user", "seeker__user", "cancelled_by")
 
 
 class Appointment(models.Model):
