@@ -27,6 +27,15 @@ class Profile(models.TextChoices):
 
 class EquipmentCheckQuerySet(models.QuerySet):
     def for_user(self, user):
+        """Checks a staff user may see in the admin: all, or those of the manager's agency."""
+        if user.is_superuser:
+            return self
+        if user.agency_id:
+            return self.filter(seeker__agency_id=user.agency_id)
+        return self.none()
+
+    def of_user(self, user):
+        """The checks a person ran themselves."""
         return self.filter(user=user)
 
     def running(self):

@@ -7,11 +7,11 @@ from .models import EquipmentCheck
 
 def last_check_for(user) -> EquipmentCheck | None:
     """The user's latest check that reached a verdict."""
-    return EquipmentCheck.objects.for_user(user).completed().order_by("-started_at", "-pk").first()
+    return EquipmentCheck.objects.of_user(user).completed().order_by("-started_at", "-pk").first()
 
 
 def history_for_user(user, *, limit: int = 50):
-    return EquipmentCheck.objects.for_user(user).order_by("-started_at", "-pk")[:limit]
+    return EquipmentCheck.objects.of_user(user).order_by("-started_at", "-pk")[:limit]
 
 
 def history_for_seeker(seeker, *, limit: int = 50):

@@ -60,7 +60,7 @@ def check_start(*, user, user_agent: str = "") -> EquipmentCheck:
     get_user_model().objects.select_for_update().only("pk").get(pk=user.pk)
     now = timezone.now()
     timeout = timedelta(seconds=settings.EQUIPMENT_CHECK_TIMEOUT_SECONDS)
-    mine = EquipmentCheck.objects.for_user(user)
+    mine = EquipmentCheck.objects.of_user(user)
     mine.running().filter(started_at__lt=now - timeout - STALE_MARGIN).update(
         state=CheckState.ABORTED, finished_at=now
     )
