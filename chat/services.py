@@ -190,9 +190,14 @@ def conversation_mark_read(*, conversation_id: int, user, up_to_seq: int) -> int
 
 
 def socket_open(*, channel_name: str, conversation_id: int, user) -> None:
+    now = timezone.now()
+    # Rows left by a process that died without closing its sockets stop counting after the TTL;
+    # the user's next connection sweeps them.
+    stale = now - timedelta(seconds=settings.CHAT_SOCKET_TTL_SECONDS)
+    OpenSocket.objects.filter(user=user, seen_at__lt=stale).delete()
     OpenSocket.objects.update_or_create(
         channel_name=channel_name,
-        defaults={"conversation_id": conversation_id, "user": user, "seen_at": timezone.now()},
+        defaults={"conversation_id": conversation_id, "user": user, "seen_at": now},
     )
 
 

@@ -284,3 +284,24 @@ def test_services_refuse_empty_and_long_bodies(conversation, followed):
                 client_id=uuid.uuid4(),
                 body=body,
             )
+
+
+def test_the_conversation_page_query_count_does_not_grow_with_messages(conversation, followed):
+    client = login(followed.user)
+    url = reverse("chat:conversation", args=[conversation.pk])
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(captured), response.content.decode()
+
+    MessageFactory.create_batch(2, conversation=conversation)
+    MessageFactory(conversation=conversation, from_advisor=True)
+    few, _ = queries()
+    MessageFactory.create_batch(20, conversation=conversation)
+    MessageFactory.create_batch(20, conversation=conversation, from_advisor=True)
+    many, page = queries()
+
+    assert few == many
+    assert page.count('class="chat-message') == 43
