@@ -133,6 +133,7 @@ def collect_junk(count: int) -> list[str]:
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("fresh_channel_layer")
 async def test_no_junk_is_ever_relayed_by_the_consumer():
     from asgiref.sync import sync_to_async
 

@@ -19,7 +19,10 @@ from tests.interviews.factories import AppointmentFactory, followed_seeker
 from tests.interviews.sdp_samples import ANSWER, HOST_CANDIDATE, OFFER, RELAY_CANDIDATE
 
 ORIGIN = b"http://127.0.0.1:8000"
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("fresh_channel_layer"),
+]
 
 
 def cookie_for(user) -> bytes:
