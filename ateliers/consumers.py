@@ -2,6 +2,7 @@
 (persist then publish after commit, gap-free seq, client_id idempotency, sync after_seq) and the
 facilitator's controls. It parses, authorizes, calls a service or selector, then sends."""
 
+import functools
 import json
 import logging
 import time
@@ -9,6 +10,7 @@ import uuid
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from . import selectors, services
@@ -23,7 +25,17 @@ SYNC_LIMIT = 500
 
 
 def _db(func):
-    return database_sync_to_async(func, thread_sensitive=False)
+    """Not thread-sensitive: room frames of one process run in parallel transactions. The
+    connection goes back to the pool after each call, whatever happened in it."""
+
+    @functools.wraps(func)
+    def run(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        finally:
+            connection.close()
+
+    return database_sync_to_async(run, thread_sensitive=False)
 
 
 @_db

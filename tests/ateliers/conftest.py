@@ -27,3 +27,18 @@ def other_seeker(agency):
 @pytest.fixture
 def other_advisor(agency):
     return AdvisorFactory(agency=agency)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def close_pools_at_end(django_db_setup, django_db_blocker):
+    """Consumers and the recorder use the ORM from worker threads; their pooled connections
+    must be closed before pytest-django drops the test database."""
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for conn in connections.all():
+            close_pool = getattr(conn, "close_pool", None)
+            if close_pool is not None:
+                close_pool()
+            conn.close()
