@@ -17,6 +17,7 @@ from aiortc.mediastreams import MediaStreamError
 
 CHUNK_BYTES = 16384
 PING_COUNT = 5
+MAX_QUEUED_MESSAGES = 64
 
 
 class TrackMeter:
@@ -31,6 +32,7 @@ class TrackMeter:
         self._first_time: float | None = None
         self._last_time: float | None = None
         self._arrivals: list[float] = []
+        self.done = asyncio.Event()
 
     def _media_time(self, frame) -> float:
         loop_time = asyncio.get_running_loop().time()
@@ -54,14 +56,20 @@ class TrackMeter:
         self.frames += 1
 
     async def run(self, *, first_frame_seconds: float) -> None:
-        """Samples until the window is full; returns early when the track ends or sends nothing."""
+        """Samples until the window is full, then keeps draining the track until cancelled:
+        aiortc queues every decoded frame, and an unread queue would only grow."""
         try:
             frame = await asyncio.wait_for(self.track.recv(), timeout=first_frame_seconds)
             self.add(frame)
             while self._span() < self.sample_seconds:
                 self.add(await self.track.recv())
+            self.done.set()
+            while True:
+                await self.track.recv()
         except (TimeoutError, MediaStreamError):
             return
+        finally:
+            self.done.set()
 
     def rate(self) -> float | None:
         span = self._span()
@@ -139,6 +147,9 @@ class Probe:
         self.channel = None
         self.channel_ready = asyncio.Event()
         self.queue: asyncio.Queue = asyncio.Queue()
+        self._uploading = False
+        self._up_received = 0
+        self._up_last = 0.0
         self.rtts: list[float] = []
         self.upload_kbps: float | None = None
         self.download_kbps: float | None = None
@@ -147,11 +158,24 @@ class Probe:
         if self.channel is not None:
             return
         self.channel = channel
-        channel.on("message", self.queue.put_nowait)
+        channel.on("message", self._on_message)
         if channel.readyState == "open":
             self.channel_ready.set()
         else:
             channel.on("open", self.channel_ready.set)
+
+    def _on_message(self, message) -> None:
+        """Bytes are only counted, and only while the upload is measured; text goes to a
+        bounded queue. A client flooding the channel costs no memory."""
+        if isinstance(message, bytes):
+            if self._uploading:
+                self._up_received += len(message)
+                self._up_last = self._now()
+                if self._up_received >= self.probe_bytes:
+                    self.queue.put_nowait("up-done")
+            return
+        if self.queue.qsize() < MAX_QUEUED_MESSAGES:
+            self.queue.put_nowait(message[:64])
 
     @staticmethod
     def _now() -> float:
@@ -175,19 +199,17 @@ class Probe:
 
     async def _upload(self, deadline: float) -> None:
         requested = self._now()
+        self._up_received, self._up_last, self._uploading = 0, requested, True
         self.channel.send(f"up {self.probe_bytes}")
-        received, last = 0, requested
         try:
-            while received < self.probe_bytes:
-                message = await self._next(deadline)
-                if isinstance(message, bytes):
-                    received += len(message)
-                    last = self._now()
-                elif message == "up-done":
-                    break
+            while await self._next(deadline) != "up-done":
+                pass
         except TimeoutError:
-            last = self._now()
-        elapsed = last - requested - self._half_rtt()
+            self._up_last = self._now()
+        finally:
+            self._uploading = False
+        received = min(self._up_received, self.probe_bytes)
+        elapsed = self._up_last - requested - self._half_rtt()
         if received and elapsed > 0:
             self.upload_kbps = received * 8 / elapsed / 1000
         elif received == 0:
@@ -204,8 +226,6 @@ class Probe:
         try:
             while True:
                 message = await self._next(deadline)
-                if not isinstance(message, str):
-                    continue
                 verb, _, value = message.partition(" ")
                 if verb in ("down-progress", "down-ack") and value.isdigit():
                     acked, acked_at = min(int(value), self.probe_bytes), self._now()

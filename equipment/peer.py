@@ -199,14 +199,18 @@ class CheckSession:
             min(self.first_frame_seconds, self.remaining()) - (self._now() - self.connected_at),
             0.1,
         )
-        if self.video is not None:
-            self._tasks.append(asyncio.create_task(self.video.run(first_frame_seconds=first_frame)))
-        if self.audio is not None:
-            self._tasks.append(asyncio.create_task(self.audio.run(first_frame_seconds=first_frame)))
-        self._tasks.append(asyncio.create_task(self._probe(self.deadline)))
-        await asyncio.wait(self._tasks, timeout=self.remaining())
-        for task in self._tasks:
-            task.cancel()
+        waits = []
+        for meter in (self.video, self.audio):
+            if meter is not None:
+                self._tasks.append(asyncio.create_task(meter.run(first_frame_seconds=first_frame)))
+                waits.append(asyncio.create_task(meter.done.wait()))
+        probe = asyncio.create_task(self._probe(self.deadline))
+        self._tasks.append(probe)
+        try:
+            await asyncio.wait([*waits, probe], timeout=self.remaining())
+        finally:
+            for task in (*self._tasks, *waits):
+                task.cancel()
         stats = await self._receiver_stats()
         network = self.probe.result()
         network["loss_pct"] = stats.pop("loss_pct")
