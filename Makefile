@@ -56,6 +56,7 @@ format: install-test
 # catalogue in <app>/locale/. French translations of locale/ live in locale/translations/*.py.
 MESSAGE_IGNORES := --ignore=.venv --ignore=var --ignore='tests/*' --ignore='bench/*' \
 	--ignore='equipment/*' --ignore='chat/*' --ignore='interviews/*' \
+	--ignore='ateliers/*' --ignore='templates/ateliers/*' \
 	--ignore='templates/equipment/*' --ignore='templates/chat/*' --ignore='templates/interviews/*'
 messages: install-test
 	DJANGO_SETTINGS_MODULE=portal.settings.dev $(BIN)/python manage.py makemessages -l fr $(MESSAGE_IGNORES) --no-obsolete --no-location

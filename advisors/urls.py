@@ -7,4 +7,5 @@ app_name = "advisors"
 urlpatterns = [
     path("", views.home, name="home"),
     path("absence/", views.absence, name="absence"),
+    path("agenda/", views.agenda, name="agenda"),
 ]

@@ -6,13 +6,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import services
+from . import dashboard, services
 from .forms import AbsenceForm
 from .permissions import is_advisor
-from .selectors import backed_up_for, caseload_for
+from .selectors import agenda_days, backed_up_for
 
 
 def advisor_required(view):
@@ -30,18 +31,35 @@ def advisor_required(view):
 
 @advisor_required
 def home(request, advisor):
-    caseload = list(caseload_for(advisor))
-    return render(
-        request,
-        "advisors/home.html",
-        {
-            "advisor": advisor,
-            "caseload": caseload,
-            "load": len(caseload),
-            "absence_form": AbsenceForm(),
-            "backed_up": list(backed_up_for(advisor)),
-        },
+    """The caseload dashboard; htmx asks again for the table alone (filters, live refresh)."""
+    q = request.GET.get("q", "")[:100]
+    alert = request.GET.get("alert", "")
+    alert = alert if alert in dashboard.Alert.LABELS else ""
+    sort = request.GET.get("sort", "alerts")
+    sort = sort if sort in dashboard.SORTS else "alerts"
+    rows = dashboard.caseload_rows(advisor, q=q, alert=alert, sort=sort)
+    context = {
+        "advisor": advisor,
+        "rows": rows,
+        "filters": {"q": q, "alert": alert, "sort": sort},
+        "alerts": dashboard.Alert.LABELS,
+        "sorts": dashboard.SORTS,
+    }
+    if request.htmx:
+        return render(request, "advisors/_caseload.html", context)
+    context.update(
+        load=advisor.caseload.count(),
+        absence_form=AbsenceForm(),
+        backed_up=list(backed_up_for(advisor)),
     )
+    return render(request, "advisors/home.html", context)
+
+
+@advisor_required
+def agenda(request, advisor):
+    """Today and the next seven days, with a join button on each interview."""
+    days = agenda_days(advisor, today=timezone.localdate())
+    return render(request, "advisors/agenda.html", {"advisor": advisor, "days": days})
 
 
 @advisor_required
