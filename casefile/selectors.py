@@ -18,10 +18,3 @@ def action_plan(seeker):
     return Goal.objects.filter(seeker=seeker).prefetch_related(
         Prefetch("actions", queryset=Action.objects.order_by("due_date", "pk"))
     )
-
-
-def timeline(seeker, limit: int = 200):
-    """Everything that happened to the seeker's follow-up, newest first."""
-    return seeker.timeline.select_related("actor", "advisor__user").order_by("-occurred_at", "-pk")[
-        :limit
-    ]

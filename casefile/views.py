@@ -15,6 +15,7 @@ from . import selectors, services
 from .forms import ActionForm, ActionStatusForm, GoalForm, NoteForm, OfferForm
 from .models import Action, AuditAction, Goal
 from .permissions import staff_advisor
+from .timeline import timeline_for
 
 
 def file_access(view):
@@ -38,7 +39,7 @@ def _file_context(seeker, **forms):
         "goals": selectors.action_plan(seeker),
         "notes": seeker.notes.select_related("author"),
         "offers": seeker.offers.select_related("shared_by"),
-        "timeline": selectors.timeline(seeker),
+        "timeline": timeline_for(seeker),
         "goal_form": forms.get("goal_form") or GoalForm(),
         "action_form": ActionForm(),
         "note_form": forms.get("note_form") or NoteForm(),

@@ -192,3 +192,44 @@ def test_managers_read_the_audit_trail_of_their_agency_only(agency, other_agency
     assert str(mine.user) in page.content.decode()
     assert str(theirs.user) not in page.content.decode()
     assert advisor_try.status_code == 302
+
+
+def test_the_timeline_holds_everything_that_happened(advisor, followed):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from interviews.models import Status
+    from tests.chat.factories import ConversationFactory, MessageFactory
+    from tests.equipment.factories import EquipmentCheckFactory
+    from tests.interviews.factories import AppointmentFactory
+
+    now = timezone.now()
+    MessageFactory(conversation=ConversationFactory(seeker=followed), sent_at=now)
+    AppointmentFactory(
+        advisor=advisor, seeker=followed, starts_at=now - dt.timedelta(days=2), status=Status.HELD
+    )
+    AppointmentFactory(
+        advisor=advisor,
+        seeker=followed,
+        starts_at=now - dt.timedelta(days=5),
+        status=Status.TECHNICAL_FAILURE,
+    )
+    EquipmentCheckFactory(user=followed.user, seeker=followed, failed=True)
+    from seekers.models import TimelineEvent, TimelineKind
+
+    TimelineEvent.objects.create(
+        seeker=followed, kind=TimelineKind.REFERENT_ASSIGNED, advisor=advisor
+    )
+
+    response = login(advisor.user).get(reverse("casefile:file", args=[followed.pk]))
+
+    content = response.content.decode()
+    sources = {entry.source for entry in response.context["timeline"]}
+    assert {"follow_up", "message", "interview", "equipment"} <= sources
+    assert "Message du demandeur" in content
+    assert content.count("Entretien par webcam :") == 2
+    assert "Test d&#x27;équipement :" in content
+    assert "Conseiller référent attribué" in content
+    timeline = response.context["timeline"]
+    assert [entry.at for entry in timeline] == sorted((e.at for e in timeline), reverse=True)
