@@ -129,9 +129,9 @@ async def test_the_time_limit_ends_a_take_the_client_never_stops(tmp_path):
                 offer_sdp=offer,
                 path=path,
                 max_seconds=1.5,
-                on_done=results.append,
+                on_done=on_done,
                 limit=2,
-            ),  # fmt: skip
+            ),
         )
         await peer.accept(answer)
         await asyncio.wait_for(peer.connected.wait(), 10)
