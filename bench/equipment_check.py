@@ -1,0 +1,348 @@
+"""Benchmark: the measured equipment check (issue 3), through a real daphne and the real
+consumer, against anchors measured in the same run.
+
+Figures: offer → connected and offer → verdict (median, p99), server CPU per check at several
+concurrency levels, and how many concurrent checks two cores hold. Anchors: two aiortc peers
+connected in one process plus one signalling round trip through the consumer (connect time), and
+PyAV decoding the same kind of frames the server decodes during a check (CPU).
+Targets: connect within 1.5x the anchor, CPU per check within 1.3x the raw decode cost.
+
+The clients (aiortc peers encoding 640×480 VP8 at 25 fps and Opus) run in this process on the
+same machine as the server: at high concurrency they compete with it for the cores.
+
+Run: .venv/bin/python -m bench.equipment_check [--quick]"""
+
+from __future__ import annotations
+
+import asyncio
+import fractions
+import json
+import os
+import subprocess
+import sys
+import time
+
+from bench.common import ROOT, Figure, Report, arguments, median, percentile, setup_django
+
+BENCH_DB = "bench_equipment"
+FPS = 25
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def prepare_database() -> None:
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as db:
+        exists = db.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone()
+        if not exists:
+            db.execute(f'CREATE DATABASE "{BENCH_DB}"')
+    os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings.test"
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        check=True,
+        env=os.environ,
+    )
+
+
+def bench_sessions(count: int) -> list[str]:
+    """Session cookies of `count` bench users, whose earlier checks are wiped."""
+    from django.test import Client
+
+    from accounts.models import Role, User
+    from equipment.models import EquipmentCheck
+
+    cookies = []
+    for number in range(count):
+        user, _ = User.objects.get_or_create(
+            email=f"bench{number:03d}@bench.test",
+            defaults={"first_name": "Bench", "last_name": f"{number:03d}", "role": Role.SEEKER},
+        )
+        EquipmentCheck.objects.filter(user=user).delete()
+        client = Client()
+        client.force_login(user)
+        cookies.append(client.cookies["sessionid"].value)
+    return cookies
+
+
+def cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+async def one_check(server_url: str, cookie: str) -> dict:
+    from websockets.asyncio.client import connect
+
+    from tests.equipment.client import ClientPeer, SyntheticVideo, Tone
+
+    peer = ClientPeer(video=SyntheticVideo(fps=FPS), audio=Tone())
+    connected = asyncio.Event()
+
+    @peer.pc.on("connectionstatechange")
+    def _state():
+        if peer.pc.connectionState == "connected":
+            connected.set()
+
+    ws_url = server_url.replace("http://", "ws://") + "/ws/equipement/test/"
+    result = {}
+    try:
+        async with connect(
+            ws_url, origin=server_url, additional_headers={"Cookie": f"sessionid={cookie}"}
+        ) as socket:
+            # One signalling round trip through the consumer (an unknown type gets an error).
+            started = time.perf_counter()
+            await socket.send('{"type": "bench-ping"}')
+            await socket.recv()
+            result["signalling_rtt_ms"] = (time.perf_counter() - started) * 1000
+            offer = await peer.offer()
+            sent = time.perf_counter()
+            await socket.send(json.dumps({"type": "offer", "sdp": offer}))
+            while True:
+                message = json.loads(await asyncio.wait_for(socket.recv(), 30))
+                if message["type"] == "answer":
+                    await peer.accept(message["sdp"])
+                    asyncio.get_running_loop().create_task(_mark(connected, result, sent))
+                elif message["type"] in ("verdict", "error"):
+                    result["offer_to_verdict_ms"] = (time.perf_counter() - sent) * 1000
+                    result["message"] = message
+                    break
+    finally:
+        await peer.close()
+    return result
+
+
+async def _mark(connected: asyncio.Event, result: dict, sent: float) -> None:
+    await connected.wait()
+    result["offer_to_connected_ms"] = (time.perf_counter() - sent) * 1000
+
+
+async def in_process_connect() -> float:
+    """The anchor: two aiortc peers in this process, from the offer to connected."""
+    from aiortc import RTCPeerConnection
+
+    from tests.equipment.client import SyntheticVideo, Tone
+
+    caller, callee = RTCPeerConnection(), RTCPeerConnection()
+    tracks = [SyntheticVideo(fps=FPS), Tone()]
+    for track in tracks:
+        caller.addTrack(track)
+    caller.createDataChannel("probe")
+    connected = asyncio.Event()
+
+    @caller.on("connectionstatechange")
+    def _state():
+        if caller.connectionState == "connected":
+            connected.set()
+
+    await caller.setLocalDescription(await caller.createOffer())
+    started = time.perf_counter()
+    await callee.setRemoteDescription(caller.localDescription)
+    await callee.setLocalDescription(await callee.createAnswer())
+    await caller.setRemoteDescription(callee.localDescription)
+    await asyncio.wait_for(connected.wait(), 10)
+    elapsed = (time.perf_counter() - started) * 1000
+    for track in tracks:
+        track.stop()
+    await caller.close()
+    await callee.close()
+    return elapsed
+
+
+def decode_cost_per_second(seconds: int = 10) -> float:
+    """CPU seconds PyAV spends decoding one second of the check's media: 640×480 VP8 at 25 fps
+    (encoded here at 1 Mbit/s, about what aiortc's encoder reaches on loopback) and 48 kHz
+    Opus in 20 ms frames, with the same libvpx and libopus decoders aiortc uses."""
+    import av
+
+    from tests.equipment.client import SyntheticVideo, Tone
+
+    video = SyntheticVideo(fps=FPS)
+    encoder = av.CodecContext.create("libvpx", "w")
+    encoder.width, encoder.height, encoder.pix_fmt = 640, 480, "yuv420p"
+    encoder.bit_rate = 1_000_000
+    encoder.framerate = fractions.Fraction(FPS, 1)
+    encoder.time_base = fractions.Fraction(1, FPS)
+    encoder.options = {"deadline": "realtime", "cpu-used": "8"}
+    video.fps = 10_000  # no pacing: frames as fast as they can be made
+    packets = []
+
+    async def frames(count):
+        return [await video.recv() for _ in range(count)]
+
+    made = asyncio.run(frames(FPS * seconds))
+    for index, frame in enumerate(made):
+        frame.pts = index
+        frame.time_base = encoder.time_base
+        packets.extend(encoder.encode(frame))
+    packets.extend(encoder.encode(None))
+
+    tone = Tone()
+    audio_frames = asyncio.run(_audio(tone, 50 * seconds))
+    opus = av.CodecContext.create("libopus", "w")
+    opus.sample_rate, opus.layout, opus.format = 48000, "mono", "s16"
+    audio_packets = []
+    for frame in audio_frames:
+        audio_packets.extend(opus.encode(frame))
+
+    decoder = av.CodecContext.create("libvpx", "r")
+    audio_decoder = av.CodecContext.create("libopus", "r")
+    started = time.process_time()
+    for packet in packets:
+        decoder.decode(packet)
+    for packet in audio_packets:
+        audio_decoder.decode(packet)
+    return (time.process_time() - started) / seconds
+
+
+async def _audio(tone, count):
+    tone._start = None
+    frames = []
+    for index in range(count):
+        frame = await tone.recv()
+        frame.pts = index * 960
+        frames.append(frame)
+        tone._start = time.monotonic() - 3600  # no pacing
+    return frames
+
+
+async def run_level(server, cookies: list[str], level: int, rounds: int) -> dict:
+    results, cpu, wall = [], 0.0, 0.0
+    for _ in range(rounds):
+        before_cpu, before_wall = cpu_seconds(server.process.pid), time.perf_counter()
+        batch = await asyncio.gather(*(one_check(server.url, cookie) for cookie in cookies[:level]))
+        cpu += cpu_seconds(server.process.pid) - before_cpu
+        wall += time.perf_counter() - before_wall
+        results.extend(batch)
+        await asyncio.sleep(0.5)
+    return {"results": results, "cpu": cpu, "wall": wall, "checks": level * rounds}
+
+
+def main() -> None:
+    quick = arguments("Equipment check benchmark").quick
+    prepare_database()
+    setup_django()
+    from tests.equipment.live import daphne
+
+    levels = [1, 2] if quick else [1, 2, 4, 8]
+    sequential = 3 if quick else 20
+    rounds = 1 if quick else 3
+    cookies = bench_sessions(max(levels))
+    report = Report("equipment_check", quick)
+
+    anchors = [asyncio.run(in_process_connect()) for _ in range(3 if quick else 10)]
+    decode_per_second = decode_cost_per_second(3 if quick else 10)
+
+    with daphne(
+        EQUIPMENT_CHECK_MAX_CONCURRENT=64,
+        EQUIPMENT_CHECK_RATE_LIMIT=100000,
+        LOG_LEVEL="WARNING",
+        **(
+            {"EQUIPMENT_CHECK_PROBE_BYTES": os.environ["BENCH_PROBE_BYTES"]}
+            if os.environ.get("BENCH_PROBE_BYTES")
+            else {}
+        ),
+    ) as server:
+        asyncio.run(run_level(server, cookies, 1, 1))  # warm-up: imports, codec set-up
+        by_level = {1: asyncio.run(run_level(server, cookies, 1, sequential))}
+        for level in levels[1:]:
+            by_level[level] = asyncio.run(run_level(server, cookies, level, rounds))
+
+    single = by_level[1]["results"]
+    verdicts = [r["message"] for r in single]
+    connect = [r["offer_to_connected_ms"] for r in single if "offer_to_connected_ms" in r]
+    verdict_ms = [r["offer_to_verdict_ms"] for r in single]
+    rtt = median([r["signalling_rtt_ms"] for r in single])
+    anchor_connect = median(anchors) + rtt
+    report.add(Figure("in-process aiortc connect (anchor part)", median(anchors), "ms"))
+    report.add(Figure("signalling round trip through the consumer", rtt, "ms"))
+    report.add(
+        Figure(
+            "offer to connected p50",
+            median(connect),
+            "ms",
+            anchor=anchor_connect,
+            anchor_name="in-process connect + 1 round trip",
+            target=1.5,
+        )
+    )
+    report.add(
+        Figure(
+            "offer to connected p99",
+            percentile(connect, 99),
+            "ms",
+            anchor=percentile(anchors, 99) + rtt,
+            anchor_name="in-process connect p99 + 1 round trip",
+            target=1.5,
+        )
+    )
+    report.add(Figure("offer to verdict p50", median(verdict_ms), "ms"))
+    report.add(Figure("offer to verdict p99", percentile(verdict_ms, 99), "ms"))
+
+    for level, run in by_level.items():
+        results = run["results"]
+        per_check = run["cpu"] / run["checks"]
+        # The server decodes from the connection to its close: offer_to_end − offer_to_connected.
+        media_seconds = median(
+            [
+                (
+                    r["message"]["measurements"]["timings"]["offer_to_end_ms"]
+                    - r["message"]["measurements"]["timings"].get("offer_to_connected_ms", 0)
+                )
+                / 1000
+                for r in results
+                if r["message"]["type"] == "verdict"
+            ]
+        )
+        report.add(
+            Figure(
+                f"server CPU per check, {level} at once",
+                per_check * 1000,
+                "ms",
+                anchor=decode_per_second * media_seconds * 1000,
+                anchor_name=f"PyAV decode of {media_seconds:.1f} s of the same media",
+                target=1.3,
+            )
+        )
+        fps = [
+            r["message"]["measurements"]["video"]["fps"] or 0
+            for r in results
+            if r["message"]["type"] == "verdict"
+        ]
+        report.check(
+            f"{level} at once: verdicts",
+            ",".join(
+                sorted({r["message"].get("verdict", r["message"].get("code")) for r in results})
+            ),
+        )
+        report.check(f"{level} at once: median fps measured", round(median(fps), 1))
+        report.check(f"{level} at once: server cores busy", round(run["cpu"] / run["wall"], 2))
+
+    held = 0
+    for level, run in by_level.items():
+        fps = [
+            (r["message"].get("measurements") or {}).get("video", {}).get("fps") or 0
+            for r in run["results"]
+        ]
+        passed = all(r["message"].get("verdict") in ("passed", "warnings") for r in run["results"])
+        if passed and median(fps) >= 0.9 * FPS:
+            held = level
+    report.add(Figure("concurrent checks held (all passed, fps ≥ 90 %), measured", held, "checks"))
+    one = by_level[1]
+    cores_per_check = one["cpu"] / one["wall"]
+    report.add(
+        Figure(
+            "concurrent checks two cores hold, from CPU per check",
+            2 / cores_per_check if cores_per_check else 0,
+            "checks",
+        )
+    )
+    report.check(
+        "verdicts of the sequential checks", sorted({v.get("verdict", "?") for v in verdicts})
+    )
+    print(f"[equipment_check] written {report.write()}")
+
+
+if __name__ == "__main__":
+    main()
