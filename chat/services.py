@@ -3,11 +3,13 @@ read marks, open sockets and the claim of the unread-message email."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 import uuid
 from datetime import timedelta
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
@@ -43,12 +45,37 @@ def publish(conversation_id: int, event: dict) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    loop = _server_loop()
+    if loop is not None:
+        # In a server thread: hand the send to the server's event loop and return at once, so
+        # that the database thread is free for the next message. Order is not needed: clients
+        # order by seq and sync on a gap.
+        future = asyncio.run_coroutine_threadsafe(
+            layer.group_send(group_name(conversation_id), event), loop
+        )
+        future.add_done_callback(_log_publish_failure)
+        return
     try:
         async_to_sync(layer.group_send)(group_name(conversation_id), event)
     except Exception:  # the message is stored; clients catch up on their next sync
         logger.exception(
             "chat: could not publish %s to conversation %s", event.get("type"), conversation_id
         )
+
+
+def _server_loop():
+    """The event loop of the server process when this thread runs on its behalf (a
+    sync_to_async worker under daphne), else None."""
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    pid = getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None)
+    if loop is None or pid != os.getpid() or not loop.is_running() or loop.is_closed():
+        return None
+    return loop
+
+
+def _log_publish_failure(future) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        logger.error("chat: could not publish", exc_info=future.exception())
 
 
 def conversation_for_seeker(*, seeker) -> Conversation:
@@ -108,17 +135,15 @@ def message_send(
     New messages beyond the per-user rate limit are refused (ChatError "rate_limited"); retries
     never are. Returns (message, created)."""
     check_body(body, with_attachment=attachment is not None)
+    conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
+    # Looked up under the lock: a retry committed meanwhile is found, never stored twice.
     existing = selectors.message_by_client_id(conversation_id, client_id)
-    if existing is None:
-        if rate_limited:
-            _check_rate(author)
-        conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
-        # A retry may have committed while this transaction waited for the lock.
-        existing = selectors.message_by_client_id(conversation_id, client_id)
     if existing is not None:
         if existing.author_id != author.pk:
-            raise ChatError("client_id_conflict", "This client_id belongs to another message.")
+            raise ChatError("client_id_conflict", _("This client_id belongs to another message."))
         return existing, False
+    if rate_limited:
+        _check_rate(author)
 
     now = timezone.now()
     seq = conversation.last_seq + 1

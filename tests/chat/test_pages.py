@@ -305,3 +305,16 @@ def test_the_conversation_page_query_count_does_not_grow_with_messages(conversat
 
     assert few == many
     assert page.count('class="chat-message') == 43
+
+
+def test_a_client_id_of_someone_else_is_refused(conversation, followed, referent):
+    client_id = uuid.uuid4()
+    services.message_send(
+        conversation_id=conversation.pk, author=followed.user, client_id=client_id, body="à moi"
+    )
+    with pytest.raises(services.ChatError) as refused:
+        services.message_send(
+            conversation_id=conversation.pk, author=referent.user, client_id=client_id, body="x"
+        )
+    assert refused.value.code == "client_id_conflict"
+    assert Message.objects.count() == 1
