@@ -4,10 +4,26 @@ may steer. Each figure is a table (for screen readers and CSV) that a chart is d
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Case,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Role
 from advisors.models import Advisor
 from agencies.models import Agency
 from seekers.models import (
@@ -195,6 +211,182 @@ def all_figures(agencies, period: Period) -> list[Figure]:
         followed_by_age_band(agencies),
         followed_by_accessibility(agencies),
         load_per_advisor(agencies),
+        interviews_per_half_day(agencies, period),
+        interview_outcomes(agencies, period),
+        chat_first_response(agencies, period),
         returns_to_agency(agencies, period),
+        workshop_fill_rates(agencies, period),
         enrolments(agencies, period),
     ]
+
+
+# --- Figures fed by the interviews, chat and workshops -----------------------------------------
+
+
+class Percentile(Aggregate):
+    """PostgreSQL's percentile_cont(p) WITHIN GROUP (ORDER BY expr)."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(%(percentile)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+    def __init__(self, expression, percentile: float, **extra):
+        super().__init__(expression, percentile=percentile, **extra)
+
+
+def interview_outcomes(agencies, period: Period) -> Figure:
+    from interviews.models import Appointment, Status
+
+    start, end = period.bounds
+    counts = dict(
+        Appointment.objects.filter(
+            seeker__agency__in=agencies, starts_at__gte=start, starts_at__lt=end
+        )
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    shown = [
+        Status.HELD,
+        Status.SEEKER_ABSENT,
+        Status.TECHNICAL_FAILURE,
+        Status.ADVISOR_ABSENT,
+        Status.CANCELLED,
+    ]
+    return Figure(
+        "outcomes",
+        _("Interview outcomes"),
+        [_("Outcome"), _("Interviews")],
+        [[Status(status).label, counts.get(status, 0)] for status in shown],
+    )
+
+
+def interviews_per_half_day(agencies, period: Period) -> Figure:
+    """Interviews held per advisor, divided by the half-days on which they held any."""
+    from interviews.models import Appointment, Status
+
+    start, end = period.bounds
+    tz = timezone.get_current_timezone()
+    grouped = (
+        Appointment.objects.filter(
+            advisor__agency__in=agencies,
+            status=Status.HELD,
+            starts_at__gte=start,
+            starts_at__lt=end,
+        )
+        .annotate(day=TruncDate("starts_at", tzinfo=tz), hour=ExtractHour("starts_at", tzinfo=tz))
+        .annotate(afternoon=Case(When(hour__gte=13, then=Value(1)), default=Value(0)))
+        .values_list("advisor__user__first_name", "advisor__user__last_name", "day", "afternoon")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    per_advisor: dict[str, list[int]] = {}
+    for first, last, _day, _afternoon, n in grouped:
+        per_advisor.setdefault(f"{first} {last}", []).append(n)
+    rows = [
+        [name, round(sum(counts) / len(counts), 1), sum(counts), len(counts)]
+        for name, counts in sorted(per_advisor.items())
+    ]
+    return Figure(
+        "half_days",
+        _("Interviews per advisor per half-day"),
+        [_("Advisor"), _("Per half-day"), _("Interviews held"), _("Half-days")],
+        rows,
+    )
+
+
+def chat_first_response(agencies, period: Period) -> Figure:
+    """Time from a seeker's first unanswered message to the first advisor answer."""
+    from chat.models import Message
+
+    start, end = period.bounds
+    previous_role = Subquery(
+        Message.objects.filter(
+            conversation=OuterRef("conversation"), seq=OuterRef("seq") - 1
+        ).values("author_role")[:1]
+    )
+    answered_at = Subquery(
+        Message.objects.filter(
+            conversation=OuterRef("conversation"),
+            seq__gt=OuterRef("seq"),
+            author_role=Role.ADVISOR,
+        )
+        .order_by("seq")
+        .values("sent_at")[:1]
+    )
+    firsts = (
+        Message.objects.filter(
+            conversation__seeker__agency__in=agencies,
+            author_role=Role.SEEKER,
+            sent_at__gte=start,
+            sent_at__lt=end,
+        )
+        .annotate(previous_role=previous_role, answered_at=answered_at)
+        .filter(Q(previous_role__isnull=True) | ~Q(previous_role=Role.SEEKER))
+        .filter(answered_at__isnull=False)
+        .annotate(wait=ExpressionWrapper(F("answered_at") - F("sent_at"), DurationField()))
+    )
+    if connection.vendor == "postgresql":
+        stats = firsts.aggregate(
+            answered=Count("pk"),
+            median=Percentile("wait", 0.5, output_field=DurationField()),
+            p90=Percentile("wait", 0.9, output_field=DurationField()),
+        )
+    else:  # the embedded SQLite default: same figures, computed here
+        waits = sorted(firsts.values_list("wait", flat=True))
+        stats = {
+            "answered": len(waits),
+            "median": waits[len(waits) // 2] if waits else None,
+            "p90": waits[min(len(waits) - 1, int(len(waits) * 0.9))] if waits else None,
+        }
+
+    def minutes(value):
+        return round(value.total_seconds() / 60, 1) if value is not None else None
+
+    return Figure(
+        "first_response",
+        _("Chat first-response time (minutes)"),
+        [_("Figure"), _("Minutes")],
+        [
+            [_("Median"), minutes(stats["median"])],
+            [_("90th percentile"), minutes(stats["p90"])],
+            [_("Answered conversations starts"), stats["answered"]],
+        ],
+    )
+
+
+def workshop_fill_rates(agencies, period: Period) -> Figure:
+    from ateliers.models import LiveSession, Registration, RegistrationStatus
+
+    start, end = period.bounds
+    sessions = LiveSession.objects.filter(
+        agency__in=agencies, starts_at__gte=start, starts_at__lt=end, cancelled_at__isnull=True
+    )
+    # Two grouped queries: joining registrations to sessions would count places once per row.
+    places = {
+        title: (total, count)
+        for title, total, count in sessions.values_list("workshop__title")
+        .annotate(total=Sum("capacity"), count=Count("pk"))
+        .order_by()
+    }
+    taken = dict(
+        Registration.objects.filter(session__in=sessions, status=RegistrationStatus.REGISTERED)
+        .values_list("session__workshop__title")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    rows = [
+        [
+            title,
+            round(100 * taken.get(title, 0) / total) if total else 0,
+            taken.get(title, 0),
+            total,
+            count,
+        ]
+        for title, (total, count) in sorted(places.items())
+    ]
+    return Figure(
+        "fill_rates",
+        _("Workshop fill rates (live sessions)"),
+        [_("Workshop"), _("Fill rate (%)"), _("Places taken"), _("Places"), _("Sessions")],
+        rows,
+    )
