@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.StaffIdleTimeoutMiddleware",
+    "portal.middleware.NoStoreForAuthenticatedMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 

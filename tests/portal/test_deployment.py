@@ -192,3 +192,15 @@ def test_readyz_names_the_channel_layer_when_redis_does_not_answer(client):
     body = response.json()
     assert body["checks"]["database"] == "ok"
     assert body["checks"]["channel_layer"].startswith("error")
+
+
+@pytest.mark.django_db
+def test_authenticated_pages_are_never_stored(seeker, client):
+    from tests.conftest import login
+
+    anonymous = client.get("/")
+    personal = login(seeker.user).get("/espace/demandeur/")
+
+    assert "no-store" not in anonymous.get("Cache-Control", "")
+    assert "no-store" in personal["Cache-Control"]
+    assert "private" in personal["Cache-Control"]
