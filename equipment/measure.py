@@ -18,6 +18,7 @@ from aiortc.mediastreams import MediaStreamError
 CHUNK_BYTES = 16384
 PING_COUNT = 5
 MAX_QUEUED_MESSAGES = 64
+LEVEL_STRIDE = 4
 
 
 class TrackMeter:
@@ -108,6 +109,8 @@ def frame_level_dbfs(frame) -> float:
     plane = frame.planes[0]
     count = frame.samples * len(frame.layout.channels)
     samples.frombytes(bytes(plane)[: count * 2])
+    # Every 4th sample is plenty for a level, and a quarter of the cost in pure Python.
+    samples = samples[::LEVEL_STRIDE]
     if not samples:
         return -math.inf
     energy = sum(map(operator.mul, samples, samples)) / len(samples)
