@@ -1,0 +1,72 @@
+"""The embedded SQLite default of `make run`: the migrations apply (the exclusion constraints are
+PostgreSQL only) and the booking services alone still refuse a second booking of a slot."""
+
+import subprocess
+import sys
+import textwrap
+
+from django.conf import settings
+
+SCRIPT = textwrap.dedent(
+    """
+    import datetime as dt
+    import django
+    django.setup()
+    from django.core.management import call_command
+    call_command("migrate", verbosity=0)
+    from zoneinfo import ZoneInfo
+    from accounts.models import Role, User
+    from advisors.models import Advisor
+    from agencies.models import Agency, Region
+    from seekers.models import FollowUpStatus, Seeker
+    from interviews import services
+    from interviews.models import Appointment, WeeklyAvailability
+    region = Region.objects.create(name="R")
+    agency = Agency.objects.create(name="A", code="a", region=region)
+    advisor = Advisor.objects.create(
+        user=User.objects.create_user("c@x.test", role=Role.ADVISOR), agency=agency
+    )
+    WeeklyAvailability.objects.create(
+        advisor=advisor, weekday=1, start_time=dt.time(9), end_time=dt.time(12)
+    )
+    seekers = [
+        Seeker.objects.create(
+            user=User.objects.create_user(f"s{i}@x.test"),
+            agency=agency,
+            referent=advisor,
+            status=FollowUpStatus.FOLLOWED_ONLINE,
+        )
+        for i in range(2)
+    ]
+    paris = ZoneInfo("Europe/Paris")
+    now = dt.datetime(2026, 6, 1, 8, tzinfo=paris)
+    at = dt.datetime(2026, 6, 2, 9, tzinfo=paris)
+    services.appointment_book(seeker=seekers[0], starts_at=at, now=now)
+    try:
+        services.appointment_book(seeker=seekers[1], starts_at=at, now=now)
+    except services.BookingError as error:
+        print("refused", error.code)
+    print("count", Appointment.objects.count())
+    """
+)
+
+
+def test_migrations_and_booking_rules_hold_on_sqlite(tmp_path):
+    env = {
+        "DJANGO_SETTINGS_MODULE": "portal.settings.dev",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'embedded.sqlite3'}",
+        "VAR_DIR": str(tmp_path),
+        "PATH": "/usr/bin:/bin",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "refused slot_unavailable" in result.stdout
+    assert "count 1" in result.stdout
