@@ -282,3 +282,17 @@ def test_the_home_pages_list_the_next_interviews_with_join_links(advisor, role):
     html = response.content.decode()
     assert 'data-testid="upcoming-interviews"' in html
     assert reverse("interviews:call", args=[open_now.pk]) in html
+
+
+def test_managers_see_their_agencys_interviews_in_the_admin_without_the_notes(appointment):
+    appointment.advisor_notes = "Très privé"
+    appointment.save()
+    manager = UserFactory(manager=True, agency=appointment.advisor.agency)
+    manager.is_superuser = True
+    manager.save()
+    client = login(manager)
+    listing = client.get(reverse("admin:interviews_appointment_changelist"))
+    assert listing.status_code == 200
+    change = client.get(reverse("admin:interviews_appointment_change", args=[appointment.pk]))
+    assert change.status_code == 200
+    assert "Très privé" not in change.content.decode()
