@@ -21,6 +21,7 @@ import os
 import subprocess
 import sys
 import time
+from collections import Counter
 
 from bench.common import ROOT, Figure, Report, arguments, median, percentile, setup_django
 
@@ -317,6 +318,10 @@ def main() -> None:
             ),
         )
         report.check(f"{level} at once: median fps measured", round(median(fps), 1))
+        reasons = Counter(
+            reason["code"] for r in results for reason in r["message"].get("reasons", [])
+        )
+        report.check(f"{level} at once: reasons", dict(reasons))
         report.check(f"{level} at once: server cores busy", round(run["cpu"] / run["wall"], 2))
 
     held = 0

@@ -24,8 +24,8 @@ ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--use-fake-device-for-media-stream",
 ]
+FAKE_DEVICES = ["--use-fake-device-for-media-stream"]
 ALLOW_MEDIA = ["--use-fake-ui-for-media-stream"]
 PASSWORD = "un-mot-de-passe-solide"
 
@@ -39,10 +39,9 @@ def chromium():
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
 
-        def launch(*, allow_media: bool):
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, args=ARGS + (ALLOW_MEDIA if allow_media else [])
-            )
+        def launch(*, allow_media: bool, devices: bool = True):
+            args = ARGS + (FAKE_DEVICES if devices else []) + (ALLOW_MEDIA if allow_media else [])
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
             page = browser.new_context(locale="fr-FR").new_page()
             page.set_default_timeout(20000)
             return page
@@ -129,3 +128,37 @@ def test_refused_camera_permission_gets_its_message_and_stays_unenrolled(chromiu
     seeker = Seeker.objects.get(pk=seeker.pk)
     assert seeker.enrolment_step == EnrolmentStep.EQUIPMENT_CHECK
     assert seeker.referent_id is None
+
+
+@own_connections
+def test_a_machine_without_camera_is_told_so(chromium, advisor):
+    seeker = SeekerFactory(agency=advisor.agency, awaiting_check=True)
+    with daphne() as server:
+        # Headless Chromium without the fake devices has no camera and no microphone at all.
+        page = chromium(allow_media=True, devices=False)
+        log_in(page, server.url, seeker.user.email)
+        page.goto(server.url + "/inscription/equipement/")
+
+        page.get_by_role("button", name="Tester mon équipement").click()
+
+        page.get_by_text("Aucune caméra n'a été trouvée sur cet appareil").wait_for()
+
+
+@own_connections
+def test_a_browser_without_webrtc_is_told_so(chromium, advisor):
+    seeker = SeekerFactory(agency=advisor.agency, awaiting_check=True)
+    with daphne() as server:
+        page = chromium(allow_media=True)
+        page.add_init_script("delete window.RTCPeerConnection;")
+        log_in(page, server.url, seeker.user.email)
+        page.goto(server.url + "/inscription/equipement/")
+
+        page.get_by_role("button", name="Tester mon équipement").click()
+
+        page.get_by_text("Votre navigateur ne permet pas la visio").wait_for()
+        deadline = time.monotonic() + 10
+        while not EquipmentCheck.objects.filter(user=seeker.user).exists():
+            assert time.monotonic() < deadline, server.log_text()
+            time.sleep(0.1)
+    reasons = EquipmentCheck.objects.get(user=seeker.user).reasons
+    assert [reason["code"] for reason in reasons] == ["unsupported_browser"]
