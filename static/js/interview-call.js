@@ -23,6 +23,10 @@ const call = {
   statsTimer: null,
   screenTrack: null,
   ended: false,
+  welcomeAt: null, // Date.now() marks, read by the benchmark
+  flowingAt: null,
+  firstFrameAt: null,
+  admitAt: null,
 };
 window.interviewCall = call; // for the browser tests and the curious
 
@@ -128,6 +132,12 @@ function newPeer() {
     const video = byId("remote-video");
     if (!video.srcObject) video.srcObject = new MediaStream();
     video.srcObject.addTrack(event.track);
+    // The first frame shown is the earliest sign that video flows; getStats confirms it.
+    if (event.track.kind === "video" && "requestVideoFrameCallback" in video) {
+      video.requestVideoFrameCallback(() => {
+        if (call.pc === pc) call.firstFrameAt = Date.now();
+      });
+    }
   };
   pc.oniceconnectionstatechange = () => {
     if (pc.iceConnectionState === "failed") {
@@ -159,13 +169,14 @@ function watchMedia(pc) {
       if (call.audioOnly && entry.kind === "audio" && entry.bytesReceived > 0) flowing = true;
     });
     if (flowing) {
+      call.flowingAt = call.flowingAt || Date.now();
       clearInterval(call.statsTimer);
       clearTimeout(call.mediaTimer);
       setStatus(strings.connected);
       document.body.dataset.mediaFlowing = "1";
       report("media_flowing");
     }
-  }, 500);
+  }, 200);
 }
 
 async function makeOffer() {
@@ -231,6 +242,7 @@ function endCall(text) {
 
 const handlers = {
   welcome(message) {
+    call.welcomeAt = Date.now();
     call.iceServers = message.iceServers;
     call.iceTransportPolicy = message.iceTransportPolicy;
     setStatus(strings.waiting);
@@ -347,6 +359,7 @@ function wireControls() {
   }
   if (isAdvisor) {
     byId("admit").addEventListener("click", () => {
+      call.admitAt = Date.now();
       call.admitted = true;
       send({ type: "admit" });
       setStatus(strings.connecting);
