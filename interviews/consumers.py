@@ -89,7 +89,9 @@ class InterviewSignallingConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code):
         if self.role is None:
             return
-        await call_record_leave(appointment_id=self.appointment_id, user=self.scope["user"])
+        await call_record_leave(
+            appointment_id=self.appointment_id, user=self.scope["user"], code=code
+        )
         await self._publish({"type": "presence", "role": self.role, "state": "left"})
         await self.channel_layer.group_discard(self.group, self.channel_name)
 

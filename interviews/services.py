@@ -318,9 +318,18 @@ def call_record_join(*, appointment_id: int, user, now=None) -> str:
     return role
 
 
-def call_record_leave(*, appointment_id: int, user, now=None) -> None:
+def call_record_leave(*, appointment_id: int, user, code=None, now=None) -> None:
+    """A page's websocket closed; the close code tells a hang-up (1000, 1001) from a dropped
+    connection (1006), which the record keeps as evidence of a technical problem."""
     appointment = Appointment.objects.with_people().get(pk=appointment_id)
-    _event(appointment, EventKind.LEFT, actor=user, at=now, role=role_in(user, appointment))
+    _event(
+        appointment,
+        EventKind.LEFT,
+        actor=user,
+        at=now,
+        role=role_in(user, appointment),
+        code=code,
+    )
 
 
 def call_record_admit(*, appointment_id: int, user, now=None) -> None:
@@ -396,6 +405,9 @@ def call_switch_fallback(*, appointment_id: int, user, level: str, now=None) -> 
     return appointment.fallback
 
 
+# Stored as written: the record is the same whatever the reader's language.
+EXPIRED_PROPOSAL = "Proposition non confirmée avant l'heure de l'entretien"
+
 # --- Outcomes ----------------------------------------------------------------------------------
 
 
@@ -453,8 +465,19 @@ def appointment_settle(*, appointment: Appointment, now=None) -> str:
 
 
 def appointments_settle_due(now=None) -> int:
+    """Outcomes of the confirmed interviews whose window has closed; proposals nobody confirmed
+    before their start are cancelled, which frees nothing but keeps the lists honest."""
     now = now or timezone.now()
     after_end = timedelta(minutes=app_settings.INTERVIEWS_CLOSES_MINUTES_AFTER)
+    for proposal in Appointment.objects.filter(status=Status.PROPOSED, starts_at__lte=now):
+        with transaction.atomic():
+            Appointment.objects.filter(pk=proposal.pk, status=Status.PROPOSED).update(
+                status=Status.CANCELLED,
+                cancelled_at=now,
+                settled_at=now,
+                cancel_reason=EXPIRED_PROPOSAL,
+            )
+            _event(proposal, EventKind.CANCELLED, at=now, reason=EXPIRED_PROPOSAL)
     due = Appointment.objects.filter(status=Status.CONFIRMED, ends_at__lte=now - after_end)
     count = 0
     for appointment in due:

@@ -194,3 +194,14 @@ def test_notes_are_the_advisors_alone(finished):
     assert Appointment.objects.get(pk=finished.pk).advisor_notes == "CV à revoir"
     with pytest.raises(BookingError, match="forbidden"):
         services.appointment_save_notes(appointment=finished, by=finished.seeker.user, notes="x")
+
+
+def test_a_proposal_nobody_confirmed_is_cancelled_once_its_time_has_come():
+    proposal = AppointmentFactory(
+        proposed=True, starts_at=timezone.now().replace(microsecond=0) - dt.timedelta(minutes=5)
+    )
+    services.appointments_settle_due()
+    proposal.refresh_from_db()
+    assert proposal.status == Status.CANCELLED
+    assert proposal.cancelled_by is None
+    assert proposal.cancel_reason

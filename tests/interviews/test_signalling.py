@@ -307,3 +307,10 @@ async def test_json_is_what_the_client_gets(open_appointment):
     raw = await seeker.receive_from(timeout=5)
     assert json.loads(raw)["sdp"] == OFFER
     await close(advisor, seeker)
+
+
+async def test_a_dropped_connection_is_recorded_with_its_close_code(open_appointment):
+    seeker = await join(open_appointment.seeker.user, open_appointment.pk)
+    await seeker.disconnect(code=1006)
+    left = await sync_to_async(lambda: open_appointment.events.get(kind=EventKind.LEFT).detail)()
+    assert left == {"role": "seeker", "code": 1006}
