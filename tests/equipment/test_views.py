@@ -123,3 +123,28 @@ def test_who_sees_a_seekers_checks(followed, kind, status):
     assert response.status_code == status
     if status == 200:
         assert "Votre caméra n'envoie pas d'image" in text(response)
+
+
+def test_an_enrolling_seeker_without_check_is_invited_to_test(agency):
+    seeker = SeekerFactory(agency=agency, declared=True)
+
+    response = login(seeker.user).get(reverse("seekers:home"))
+
+    assert response.status_code == 200
+    content = text(response)
+    assert "Vous n'avez pas encore testé votre webcam et votre connexion." in content
+    assert reverse("equipment:history") in content
+
+
+def test_the_standalone_page_shows_the_widget_and_my_latest_tests(agency):
+    seeker = SeekerFactory(agency=agency, awaiting_check=True)
+    EquipmentCheckFactory(user=seeker.user, seeker=seeker)
+
+    response = login(seeker.user).get(reverse("equipment:check"))
+
+    content = text(response)
+    assert response.status_code == 200
+    assert content.count("<h1") == 1
+    assert "Testez votre webcam et votre connexion" in content
+    assert "Mes derniers tests" in content
+    assert "Réussi" in content
