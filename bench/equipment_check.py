@@ -239,20 +239,25 @@ def main() -> None:
     rounds = 1 if quick else 3
     cookies = bench_sessions(max(levels))
     report = Report("equipment_check", quick)
+    # The machine may be shared: the load says how far to trust the figures.
+    report.check("load average at start", [round(load, 2) for load in os.getloadavg()])
 
     anchors = [asyncio.run(in_process_connect()) for _ in range(3 if quick else 10)]
     decode_per_second = decode_cost_per_second(3 if quick else 10)
 
-    with daphne(
-        EQUIPMENT_CHECK_MAX_CONCURRENT=64,
-        EQUIPMENT_CHECK_RATE_LIMIT=100000,
-        LOG_LEVEL="WARNING",
-        **(
-            {"EQUIPMENT_CHECK_PROBE_BYTES": os.environ["BENCH_PROBE_BYTES"]}
-            if os.environ.get("BENCH_PROBE_BYTES")
-            else {}
-        ),
-    ) as server, ProcessPoolExecutor(max(levels), mp_context=get_context("spawn")) as pool:
+    with (
+        daphne(
+            EQUIPMENT_CHECK_MAX_CONCURRENT=64,
+            EQUIPMENT_CHECK_RATE_LIMIT=100000,
+            LOG_LEVEL="WARNING",
+            **(
+                {"EQUIPMENT_CHECK_PROBE_BYTES": os.environ["BENCH_PROBE_BYTES"]}
+                if os.environ.get("BENCH_PROBE_BYTES")
+                else {}
+            ),
+        ) as server,
+        ProcessPoolExecutor(max(levels), mp_context=get_context("spawn")) as pool,
+    ):
         # Warm-up: every worker imports aiortc, and the server sets its codecs up.
         run_level(server, pool, cookies, max(levels), 1)
         by_level = {1: run_level(server, pool, cookies, 1, sequential)}
@@ -355,6 +360,7 @@ def main() -> None:
     report.check(
         "verdicts of the sequential checks", sorted({v.get("verdict", "?") for v in verdicts})
     )
+    report.check("load average at end", [round(load, 2) for load in os.getloadavg()])
     print(f"[equipment_check] written {report.write()}")
 
 
