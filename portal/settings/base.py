@@ -219,6 +219,8 @@ LOGGING = {
 PORTAL_ADVISOR_DEFAULT_CAPACITY = env_int("PORTAL_ADVISOR_DEFAULT_CAPACITY", 180)
 # Retention of advisors' private notes (days), purged by `manage.py purge_personal_data`.
 PORTAL_RETENTION_NOTES_DAYS = env_int("PORTAL_RETENTION_NOTES_DAYS", 730)
+PORTAL_RETENTION_MESSAGES_DAYS = env_int("PORTAL_RETENTION_MESSAGES_DAYS", 730)
+PORTAL_RETENTION_EQUIPMENT_DAYS = env_int("PORTAL_RETENTION_EQUIPMENT_DAYS", 365)
 # Public origin used in links sent by email from background tasks.
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 

@@ -126,3 +126,42 @@ def test_the_purge_command_runs_through_the_task_worker(followed, advisor, setti
     call_command("purge_personal_data")
 
     assert not Note.objects.exists()
+
+
+def test_every_channel_is_exported_and_erased_as_the_law_allows(
+    followed, advisor, manager, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    from chat.models import Message
+    from equipment.models import EquipmentCheck
+    from interviews.models import Appointment, Status
+    from tests.chat.factories import ConversationFactory, MessageFactory
+    from tests.equipment.factories import EquipmentCheckFactory
+    from tests.interviews.factories import AppointmentFactory
+
+    MessageFactory(conversation=ConversationFactory(seeker=followed), body="Bonjour, mon CV ?")
+    EquipmentCheckFactory(user=followed.user, seeker=followed)
+    AppointmentFactory(
+        advisor=advisor,
+        seeker=followed,
+        starts_at=timezone.now() - dt.timedelta(days=3),
+        status=Status.SEEKER_ABSENT,
+        advisor_notes="Pas venu, à relancer",
+    )
+
+    data = json.loads(login(followed.user).get(reverse("privacy:export")).content)["categories"]
+
+    assert data["messages"][0]["body"] == "Bonjour, mon CV ?"
+    assert data["equipment_checks"][0]["verdict"] == "passed"
+    assert data["interviews"][0]["status"] == "seeker_absent"
+    assert data["interviews"][0]["advisor_notes"] == "Pas venu, à relancer"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.erasure_carry_out(request=services.erasure_request(seeker=followed), by=manager)
+
+    assert not Message.objects.filter(conversation__seeker=followed).exists()
+    assert not EquipmentCheck.objects.filter(user=followed.user).exists()
+    appointment = Appointment.objects.get(seeker=followed)
+    assert appointment.status == Status.SEEKER_ABSENT
+    assert appointment.advisor_notes == ""
