@@ -348,10 +348,14 @@ async def load(config: dict) -> dict:
         await asyncio.gather(*(closed_loop(index) for index in range(len(conversations))))
         window = deadline - warm
 
-    # Stragglers: every acknowledgement, and every delivery to the other side.
+    # Stragglers: every acknowledgement (an overloaded server may owe minutes of them), then
+    # every delivery to the other side.
+    pending = [f for peer in peers.values() for f in peer.acks.values() if not f.done()]
+    if pending:
+        await asyncio.wait(pending, timeout=300)
     grace = time.perf_counter() + 15
     while time.perf_counter() < grace:
-        if len(acked) == len(sent) and all(
+        if all(
             client_id in peers[(index, "advisor" if side == "seeker" else "seeker")].received
             for client_id, (_, index, side) in sent.items()
         ):
@@ -382,12 +386,16 @@ async def load(config: dict) -> dict:
     for client_id in acked:
         by_conversation.setdefault(sent[client_id][1], set()).add(client_id)
     lost = len(sent) - len(acked)
-    gaps = 0
+    unanswered_syncs = gaps = 0
     for peer in peers.values():
         messages, after = [], 0
         while True:
             await peer.socket.send(json.dumps({"type": "sync", "after_seq": after}))
-            page = await asyncio.wait_for(peer.history.get(), 30)
+            try:
+                page = await asyncio.wait_for(peer.history.get(), 120)
+            except TimeoutError:
+                unanswered_syncs += 1
+                break
             messages.extend(page["messages"])
             if not page["has_more"] or not page["messages"]:
                 break
@@ -412,6 +420,7 @@ async def load(config: dict) -> dict:
         "duplicated": duplicated,
         "out_of_order": out_of_order,
         "gaps": gaps,
+        "unanswered_syncs": unanswered_syncs,
         "errors": sum(peer.errors for peer in peers.values()),
         "generator_lag_ms": lag * 1000,
         "sockets": len(peers),
@@ -573,6 +582,7 @@ def main(args) -> Report:
                     "out_of_order",
                     "gaps",
                     "missed_live",
+                    "unanswered_syncs",
                     "errors",
                 ):
                     report.check(f"{name} {label}", result[name])

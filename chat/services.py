@@ -176,8 +176,9 @@ def message_send(
     payload = message_payload(message)
     event = {"type": "chat.message", "message": payload, "sender_channel": sender_channel}
     transaction.on_commit(lambda: publish(conversation_id, event), robust=True)
-    message_id = message.pk
-    transaction.on_commit(lambda: _schedule_unread_email(message_id), robust=True)
+    # Queued in the same transaction: with the database task backend the task row commits or
+    # rolls back with the message, at no extra round trip. It runs minutes later, after commit.
+    _schedule_unread_email(message.pk)
     return message, True
 
 
