@@ -26,6 +26,7 @@ const call = {
   welcomeAt: null, // Date.now() marks, read by the benchmark
   flowingAt: null,
   firstFrameAt: null,
+  mediaDenied: false,
   admitAt: null,
 };
 window.interviewCall = call; // for the browser tests and the curious
@@ -70,6 +71,7 @@ async function startLocalMedia() {
     });
     byId("local-video").srcObject = call.localStream;
   } catch (error) {
+    call.mediaDenied = true;
     setStatus(strings.mediaDenied);
     report("media_denied");
     call.localStream = new MediaStream();
@@ -245,7 +247,7 @@ const handlers = {
     call.welcomeAt = Date.now();
     call.iceServers = message.iceServers;
     call.iceTransportPolicy = message.iceTransportPolicy;
-    setStatus(strings.waiting);
+    setStatus(call.mediaDenied ? strings.mediaDenied : strings.waiting);
   },
   presence(message) {
     showPresence(message.role, message.state);

@@ -32,7 +32,15 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--use-fake-device-for-media-stream",
     "--use-fake-ui-for-media-stream",
+    "--auto-select-desktop-capture-source=Entire screen",
 ]
+
+INBOUND = """async (kind) => {
+  const stats = await window.interviewCall.pc.getStats();
+  let found = null;
+  stats.forEach((s) => { if (s.type === "inbound-rtp" && s.kind === kind) found = s; });
+  return found && {bytes: found.bytesReceived, width: found.frameWidth || 0};
+}"""
 
 FRAMES_DECODED = """async () => {
   const stats = await window.interviewCall.pc.getStats();
@@ -59,18 +67,23 @@ SELECTED_PAIR = """async () => {
 
 
 @pytest.fixture
-def browser(monkeypatch):
+def playwright(monkeypatch):
     require_or_skip(os.path.exists(CHROMIUM), "Chromium")
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with sync_playwright() as instance:
+        yield instance
         # With Playwright's loop running, the ORM's connections belong to its context: close
         # them here, or the test database cannot be flushed or dropped.
         connections.close_all()
+
+
+@pytest.fixture
+def browser(playwright):
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
 
 
 def open_call(browser, base, user, appointment):
@@ -133,6 +146,24 @@ def test_advisor_and_seeker_see_each_other(browser):
     } <= kinds
 
 
+def test_screen_sharing_replaces_the_camera_for_the_other_side(browser):
+    appointment = AppointmentFactory(now_open=True)
+    with daphne() as base:
+        seeker, advisor, _ = meet(browser, base, appointment)
+        advisor.wait_for_function(f"({INBOUND})('video').then((s) => s && s.width === 640)")
+        seeker.get_by_role("button", name="Partager mon écran").click()
+        stop = seeker.get_by_role("button", name="Arrêter le partage")
+        assert stop.get_attribute("aria-pressed") == "true"
+        # The fake camera sends 640x480; the shared screen is wider.
+        advisor.wait_for_function(
+            f"({INBOUND})('video').then((s) => s && s.width > 640)", timeout=20_000
+        )
+        stop.click()
+        advisor.wait_for_function(
+            f"({INBOUND})('video').then((s) => s && s.width === 640)", timeout=20_000
+        )
+
+
 def test_a_signing_seeker_sees_the_advisor_enlarged_and_can_shrink_it(browser):
     advisor_appointment = AppointmentFactory(now_open=True)
     signing = followed_seeker(advisor_appointment.advisor, signing=True)
@@ -153,6 +184,15 @@ def test_the_fallback_ladder_is_written_on_the_appointment(browser):
         seeker, advisor, _ = meet(browser, base, appointment)
         seeker.get_by_role("button", name="Passer en audio seul").click()
         advisor.get_by_text("Audio seul : la vidéo est coupée.").wait_for()
+        # The advisor re-offered without video: a new connection carries the sound alone.
+        for page in (seeker, advisor):
+            page.wait_for_function(
+                "window.interviewCall.pc && window.interviewCall.pc.getSenders()"
+                ".every((s) => !s.track || s.track.kind === 'audio')"
+            )
+            page.wait_for_function(
+                f"({INBOUND})('audio').then((s) => s && s.bytes > 0)", timeout=20_000
+            )
         seeker.get_by_role("button", name="Rappelez-moi par téléphone").click()
         advisor.get_by_text("Le demandeur demande à être rappelé au :").wait_for()
     appointment.refresh_from_db()
@@ -261,3 +301,22 @@ def test_expired_credentials_are_refused_by_coturn(browser, coturn):
     assert "relay" in gathered["fresh"]
     assert gathered["expired"] == []
     assert gathered["wrong"] == []
+
+
+def test_a_seeker_whose_camera_is_refused_is_recorded_as_a_technical_problem(playwright):
+    """Without the fake-UI flag Chromium denies the camera: the page says so, reports it, and the
+    record can never turn into an absence."""
+    appointment = AppointmentFactory(now_open=True)
+    args = [a for a in CHROMIUM_ARGS if a != "--use-fake-ui-for-media-stream"]
+    with daphne() as base:
+        denying = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+        try:
+            page = open_call(denying, base, appointment.seeker.user, appointment)
+            page.get_by_text("La caméra ou le micro n'ont pas pu être utilisés.").wait_for()
+            page.wait_for_function("document.body.dataset.report_media_denied === '1'")
+        finally:
+            denying.close()
+    appointment.refresh_from_db()
+    assert appointment.failure_reported_at is not None
+    assert appointment.seeker_joined_at is not None
+    assert appointment.events.filter(kind=EventKind.MEDIA_DENIED).exists()
