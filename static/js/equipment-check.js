@@ -89,6 +89,8 @@ function showVerdict(verdict) {
     link.href = verdict.next_url;
     link.textContent = messages.home;
     result.append(done, link);
+    // Enrolled: the way on is their space, not another test.
+    startButton.hidden = true;
   }
 }
 
@@ -155,6 +157,8 @@ function cleanUp() {
     if (stream) {
       for (const track of stream.getTracks()) track.stop();
     }
+    preview.srcObject = null;
+    preview.hidden = true;
     current = null;
   }
   startButton.disabled = false;
@@ -201,6 +205,7 @@ async function run() {
   }
   current.stream = stream;
   preview.srcObject = stream;
+  preview.hidden = false;
   setStatus(messages.connecting);
   const pc = new RTCPeerConnection({ iceServers: config.iceServers });
   current.pc = pc;
