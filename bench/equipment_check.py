@@ -210,6 +210,62 @@ async def _audio(tone, count):
     return frames
 
 
+def bare_receiver(offers, answers, seconds: float) -> None:
+    """A bare aiortc peer in a process of its own: receives and decodes the media for `seconds`
+    after connecting, then reports its own CPU. What aiortc alone costs for the same media,
+    without the meters, the probe, Django or daphne."""
+
+    async def serve():
+        from aiortc import RTCPeerConnection, RTCSessionDescription
+
+        started = time.process_time()
+        pc = RTCPeerConnection()
+        connected = asyncio.Event()
+        readers = []
+
+        async def read(track):
+            while True:
+                await track.recv()
+
+        pc.on("track", lambda track: readers.append(asyncio.ensure_future(read(track))))
+
+        @pc.on("connectionstatechange")
+        def _state():
+            if pc.connectionState == "connected":
+                connected.set()
+
+        offer = await asyncio.to_thread(offers.get)
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
+        await pc.setLocalDescription(await pc.createAnswer())
+        answers.put(pc.localDescription.sdp)
+        await asyncio.wait_for(connected.wait(), 10)
+        await asyncio.sleep(seconds)
+        for reader in readers:
+            reader.cancel()
+        await pc.close()
+        answers.put(time.process_time() - started)
+
+    asyncio.run(serve())
+
+
+async def bare_check(seconds: float) -> float:
+    """CPU seconds of a bare aiortc receiver for one check's worth of media."""
+    from tests.equipment.client import ClientPeer, SyntheticVideo, Tone
+
+    context = get_context("spawn")
+    offers, answers = context.Queue(), context.Queue()
+    process = context.Process(target=bare_receiver, args=(offers, answers, seconds))
+    process.start()
+    peer = ClientPeer(video=SyntheticVideo(fps=FPS), audio=Tone(), data_channel=False)
+    try:
+        offers.put(await peer.offer())
+        await peer.accept(await asyncio.to_thread(answers.get, True, 60))
+        return await asyncio.to_thread(answers.get, True, 60)
+    finally:
+        await peer.close()
+        process.join(10)
+
+
 def check_in_process(server_url: str, cookie: str) -> dict:
     """One client in a process of its own, as a browser would be: a single Python process
     running several aiortc clients saturates its event loop long before the server does."""
@@ -243,6 +299,7 @@ def main() -> None:
     report.check("load average at start", [round(load, 2) for load in os.getloadavg()])
 
     anchors = [asyncio.run(in_process_connect()) for _ in range(3 if quick else 10)]
+    bare = [asyncio.run(bare_check(3.1)) for _ in range(2 if quick else 5)]
     decode_per_second = decode_cost_per_second(3 if quick else 10)
 
     with (
@@ -295,6 +352,16 @@ def main() -> None:
     report.add(Figure("offer to verdict p50", median(verdict_ms), "ms"))
     report.add(Figure("offer to verdict p99", percentile(verdict_ms, 99), "ms"))
 
+    report.add(
+        Figure(
+            "bare aiortc receiver CPU for 3.1 s of the same media (diagnostic)",
+            median(bare) * 1000,
+            "ms",
+            anchor=decode_per_second * 3.1 * 1000,
+            anchor_name="PyAV decode of 3.1 s of the same media",
+            note="what aiortc alone costs, without meters, probe, Django or daphne",
+        )
+    )
     for level, run in by_level.items():
         results = run["results"]
         per_check = run["cpu"] / run["checks"]
