@@ -78,6 +78,44 @@ async function startLocalMedia() {
   }
 }
 
+// The waiting room's short re-check: frames from the camera, sound from the microphone.
+function recheckEquipment() {
+  const camera = byId("recheck-camera");
+  const microphone = byId("recheck-microphone");
+  if (!camera || !microphone || !call.localStream) return;
+  const video = byId("local-video");
+  if (!call.localStream.getVideoTracks().length) {
+    camera.textContent = strings.recheckFailed;
+  } else if ("requestVideoFrameCallback" in video) {
+    video.requestVideoFrameCallback(() => {
+      camera.textContent = strings.recheckCameraOk;
+    });
+  }
+  const [track] = call.localStream.getAudioTracks();
+  if (!track) {
+    microphone.textContent = strings.recheckFailed;
+    return;
+  }
+  const context = new AudioContext();
+  const analyser = context.createAnalyser();
+  context.createMediaStreamSource(new MediaStream([track])).connect(analyser);
+  const samples = new Float32Array(analyser.fftSize);
+  const started = Date.now();
+  const timer = setInterval(() => {
+    analyser.getFloatTimeDomainData(samples);
+    const peak = samples.reduce((max, value) => Math.max(max, Math.abs(value)), 0);
+    if (peak > 0.01) {
+      microphone.textContent = strings.recheckMicrophoneOk;
+    } else if (Date.now() - started < 10000) {
+      return;
+    } else {
+      microphone.textContent = strings.recheckSilent;
+    }
+    clearInterval(timer);
+    context.close();
+  }, 200);
+}
+
 function showPresence(role, state) {
   if (role === config.role) return;
   call.peerHere = state === "here";
@@ -371,4 +409,5 @@ function wireControls() {
 
 wireControls();
 await startLocalMedia();
+recheckEquipment();
 connect();

@@ -98,6 +98,9 @@ def meet(browser, base, appointment):
     """The seeker waits, the advisor admits, both see each other."""
     seeker = open_call(browser, base, appointment.seeker.user, appointment)
     seeker.get_by_text("Vous êtes dans la salle d'attente.").wait_for()
+    # The short equipment re-check of the waiting room: the fake camera and its beeping tone.
+    seeker.get_by_test_id("recheck-camera").get_by_text("fonctionne").wait_for()
+    seeker.get_by_test_id("recheck-microphone").get_by_text("fonctionne").wait_for()
     advisor = open_call(browser, base, appointment.advisor.user, appointment)
     seeker.get_by_test_id("advisor-ready").get_by_text("Votre conseiller est prêt").wait_for()
     admit = advisor.get_by_role("button", name="Faire entrer le demandeur et démarrer l'appel")
