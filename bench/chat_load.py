@@ -34,6 +34,7 @@ from pathlib import Path
 
 from bench.common import ROOT, Figure, Report, median, percentile
 
+LOGS = ROOT / "var" / "bench"
 PG = "postgres://postgres@127.0.0.1:5432"
 DB_NAME = "bench_chat"
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -71,6 +72,9 @@ class Servers:
     def __init__(self, count: int, layer: str):
         self.count, self.env = count, server_env(layer)
         self.processes, self.urls = [], []
+        # The servers' warnings and errors, kept for the post-mortem of a run.
+        LOGS.mkdir(parents=True, exist_ok=True)
+        self.log = (LOGS / f"chat_load-{layer}-{count}proc.log").open("ab")
 
     def __enter__(self) -> list[str]:
         for _ in range(self.count):
@@ -89,8 +93,8 @@ class Servers:
                     ],
                     cwd=ROOT,
                     env=self.env,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
+                    stdout=self.log,
+                    stderr=subprocess.STDOUT,
                 )
             )
             self.urls.append(f"http://127.0.0.1:{port}")
@@ -106,6 +110,7 @@ class Servers:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+        self.log.close()
 
 
 def wait_http(url: str, timeout: float = 30) -> None:
@@ -474,7 +479,8 @@ def websockets_anchor(samples: int) -> list[float]:
         server.wait()
 
 
-def pgbench_inserts(seconds: int) -> float:
+def pgbench_inserts(seconds: int, clients: int = 10) -> tuple[float, float]:
+    """pgbench single-row inserts: (rows per second, average latency in ms)."""
     import psycopg
 
     with psycopg.connect(f"{PG}/{DB_NAME}", autocommit=True) as connection:
@@ -484,32 +490,15 @@ def pgbench_inserts(seconds: int) -> float:
         )
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
         script.write(INSERT_SQL)
+    command = ["pgbench", "-n", "-h", "127.0.0.1", "-U", "postgres", "-c", str(clients)]
+    command += ["-j", str(min(clients, 2)), "-T", str(seconds), "-f", script.name, DB_NAME]
     try:
-        output = subprocess.run(
-            [
-                "pgbench",
-                "-n",
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-c",
-                "10",
-                "-j",
-                "2",
-                "-T",
-                str(seconds),
-                "-f",
-                script.name,
-                DB_NAME,
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     finally:
         os.unlink(script.name)
-    return float(re.search(r"tps = ([\d.]+)", output).group(1))
+    rate = float(re.search(r"tps = ([\d.]+)", output).group(1))
+    latency = float(re.search(r"latency average = ([\d.]+) ms", output).group(1))
+    return rate, latency
 
 
 # --- The orchestration -------------------------------------------------------------------------
@@ -526,7 +515,8 @@ def main(args) -> Report:
     samples = 200 if args.quick else 2000
     redis_ms = [value * 1000 for value in asyncio.run(raw_pubsub(samples))]
     echo_ms = websockets_anchor(samples)
-    inserts = pgbench_inserts(3 if args.quick else 10)
+    inserts, _ = pgbench_inserts(3 if args.quick else 10)
+    _, commit_ms = pgbench_inserts(3 if args.quick else 10, clients=1)
     r50, r99 = median(redis_ms), percentile(redis_ms, 99)
     e50, e99 = median(echo_ms), percentile(echo_ms, 99)
     report.add(Figure("anchor: raw Redis pub/sub round trip p50", r50, "ms"))
@@ -534,6 +524,9 @@ def main(args) -> Report:
     report.add(Figure("anchor: bare websockets echo round trip p50", e50, "ms"))
     report.add(Figure("anchor: bare websockets echo round trip p99", e99, "ms"))
     report.add(Figure("anchor: pgbench single-row inserts (10 clients)", inserts, "rows/s"))
+    # Not an anchor of the issue's targets, but the floor of any latency that waits for a durable
+    # commit, as every chat message does before it is acknowledged or delivered.
+    report.add(Figure("context: pgbench one-client insert latency (one commit)", commit_ms, "ms"))
 
     for layer in args.layers:
         for servers in args.servers:

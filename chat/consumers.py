@@ -119,7 +119,13 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         """Participation changes (new referent, end of an absence): re-checked every few seconds."""
         if time.monotonic() - self.checked_at < RECHECK_SECONDS:
             return True
-        allowed = await _can_join(self.user, self.conversation_id)
+        try:
+            allowed = await _can_join(self.user, self.conversation_id)
+        except Exception:
+            # The database is overloaded or away: keep the last answer (seconds old) and ask again
+            # on the next event, rather than kill the socket and start a reconnection storm.
+            logger.warning("chat: participation recheck failed", exc_info=True)
+            return True
         self.checked_at = time.monotonic()
         if not allowed:
             await self.close(code=4403)

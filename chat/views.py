@@ -49,6 +49,17 @@ def open_for_seeker(request, seeker_id: int):
 
 @chat_required
 @require_GET
+def write_to(request):
+    """The inbox's "write to a seeker" form: any seeker the advisor follows or backs up."""
+    try:
+        seeker_id = int(request.GET.get("seeker", ""))
+    except ValueError:
+        raise Http404 from None
+    return open_for_seeker(request, seeker_id)
+
+
+@chat_required
+@require_GET
 def inbox(request):
     if not can_open_inbox(request.user):
         raise Http404
@@ -56,7 +67,13 @@ def inbox(request):
     return render(
         request,
         "chat/inbox.html",
-        {"advisor": advisor, "rows": selectors.inbox_rows(advisor)},
+        {
+            "advisor": advisor,
+            "rows": selectors.inbox_rows(advisor),
+            "followed": selectors.seekers_followed_by(request.user)
+            .select_related("user")
+            .order_by("user__last_name", "user__first_name", "pk"),
+        },
     )
 
 

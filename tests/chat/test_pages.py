@@ -318,3 +318,14 @@ def test_a_client_id_of_someone_else_is_refused(conversation, followed, referent
         )
     assert refused.value.code == "client_id_conflict"
     assert Message.objects.count() == 1
+
+
+def test_the_inbox_offers_to_write_to_any_followed_seeker(followed, referent, agency):
+    client = login(referent.user)
+    _, page = _inbox(client)
+    assert f'<option value="{followed.pk}">' in page
+    response = client.get(reverse("chat:write_to"), {"seeker": followed.pk})
+    assert response.status_code == 302
+    other = SeekerFactory(agency=agency, followed=True, referent=AdvisorFactory(agency=agency))
+    assert client.get(reverse("chat:write_to"), {"seeker": other.pk}).status_code == 404
+    assert client.get(reverse("chat:write_to"), {"seeker": "x"}).status_code == 404
