@@ -206,3 +206,12 @@ async def test_an_unreachable_stun_server_does_not_stall_the_answer(connect_ws, 
 
     assert reply["type"] == "answer"
     assert elapsed < 2.5, f"the answer took {elapsed:.1f} s"
+
+
+async def test_a_deactivated_user_is_refused(connect_ws, seeker):
+    seeker.user.is_active = False
+    await seeker.user.asave(update_fields=["is_active"])
+
+    _communicator, connected, _code = await connect_ws(seeker.user)
+
+    assert not connected

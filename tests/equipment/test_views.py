@@ -148,3 +148,16 @@ def test_the_standalone_page_shows_the_widget_and_my_latest_tests(agency):
     assert "Testez votre webcam et votre connexion" in content
     assert "Mes derniers tests" in content
     assert "Réussi" in content
+
+
+def test_a_seekers_checks_page_keeps_its_query_count(followed, django_assert_max_num_queries):
+    client = login(followed.referent.user)
+    url = reverse("equipment:seeker_checks", args=[followed.pk])
+    with django_assert_max_num_queries(12) as few:
+        client.get(url)
+    EquipmentCheckFactory.create_batch(10, user=followed.user, seeker=followed)
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(url)
+
+    assert text(response).count("<tr>") == 1 + 11
