@@ -9,6 +9,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.models import Role
+from casefile.models import AuditAction
+from casefile.services import audit_record
+
 from . import selectors, services
 from .forms import AttachmentForm, MessageForm
 from .models import Conversation, Message
@@ -119,6 +123,11 @@ def conversation(request, conversation_id: int):
         except services.ChatError as error:
             messages.error(request, error.detail)
         return redirect(conversation)
+    if request.user.role == Role.ADVISOR:
+        # Staff reading a seeker's conversation is written in the append-only audit trail.
+        audit_record(
+            actor=request.user, action=AuditAction.OPENED_CONVERSATION, seeker=conversation.seeker
+        )
     return render(
         request,
         "chat/conversation.html",

@@ -233,3 +233,16 @@ def test_the_timeline_holds_everything_that_happened(advisor, followed):
     assert "Conseiller référent attribué" in content
     timeline = response.context["timeline"]
     assert [entry.at for entry in timeline] == sorted((e.at for e in timeline), reverse=True)
+
+
+def test_opening_a_conversation_is_audited_for_staff_only(advisor, followed):
+    from tests.chat.factories import ConversationFactory
+
+    conversation = ConversationFactory(seeker=followed)
+
+    login(followed.user).get(reverse("chat:conversation", args=[conversation.pk]))
+    response = login(advisor.user).get(reverse("chat:conversation", args=[conversation.pk]))
+
+    assert response.status_code == 200
+    entries = AuditEntry.objects.filter(seeker=followed, action=AuditAction.OPENED_CONVERSATION)
+    assert list(entries.values_list("actor", flat=True)) == [advisor.user.pk]
