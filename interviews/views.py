@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from casefile.models import AuditAction
+from casefile.services import audit_record
 from seekers.models import Seeker
 
 from . import selectors, services
@@ -243,6 +245,8 @@ def detail(request, pk: int):
         "opens_at": appointment.window()[0],
     }
     if can_write_notes(request.user, appointment):
+        # The advisor's private notes are shown here: reading them is audited.
+        audit_record(actor=request.user, action=AuditAction.OPENED_NOTES, seeker=appointment.seeker)
         context["notes_form"] = NotesForm(initial={"notes": appointment.advisor_notes})
         if appointment.starts_at <= timezone.now() and appointment.status != Status.CANCELLED:
             context["outcome_form"] = OutcomeForm()

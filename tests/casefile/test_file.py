@@ -246,3 +246,16 @@ def test_opening_a_conversation_is_audited_for_staff_only(advisor, followed):
     assert response.status_code == 200
     entries = AuditEntry.objects.filter(seeker=followed, action=AuditAction.OPENED_CONVERSATION)
     assert list(entries.values_list("actor", flat=True)) == [advisor.user.pk]
+
+
+def test_reading_interview_notes_is_audited(advisor, followed):
+    from tests.interviews.factories import AppointmentFactory
+
+    appointment = AppointmentFactory(advisor=advisor, seeker=followed)
+
+    login(followed.user).get(reverse("interviews:detail", args=[appointment.pk]))
+    response = login(advisor.user).get(reverse("interviews:detail", args=[appointment.pk]))
+
+    assert response.status_code == 200
+    entries = AuditEntry.objects.filter(seeker=followed, action=AuditAction.OPENED_NOTES)
+    assert list(entries.values_list("actor", flat=True)) == [advisor.user.pk]
