@@ -253,30 +253,6 @@ PORTAL_RETENTION_EQUIPMENT_DAYS = env_int("PORTAL_RETENTION_EQUIPMENT_DAYS", 365
 # Public origin used in links sent by email from background tasks.
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 
-# --- Interviews (issue 5) ------------------------------------------------------------------
-# Length of one webcam interview slot, in minutes.
-INTERVIEWS_SLOT_MINUTES = env_int("INTERVIEWS_SLOT_MINUTES", 45)
-# How long before its start an interview may still be booked (minutes).
-INTERVIEWS_BOOKING_NOTICE_MINUTES = env_int("INTERVIEWS_BOOKING_NOTICE_MINUTES", 60)
-# How long before its start an interview may still be rescheduled or cancelled (hours).
-INTERVIEWS_CHANGE_NOTICE_HOURS = env_int("INTERVIEWS_CHANGE_NOTICE_HOURS", 24)
-# How far ahead seekers see free slots (days).
-INTERVIEWS_BOOKING_HORIZON_DAYS = env_int("INTERVIEWS_BOOKING_HORIZON_DAYS", 28)
-# The call window: the waiting room opens before the start, signalling closes after the end.
-INTERVIEWS_OPENS_MINUTES_BEFORE = env_int("INTERVIEWS_OPENS_MINUTES_BEFORE", 15)
-INTERVIEWS_CLOSES_MINUTES_AFTER = env_int("INTERVIEWS_CLOSES_MINUTES_AFTER", 30)
-# Largest SDP the signalling server accepts before parsing it (bytes).
-INTERVIEWS_SDP_MAX_BYTES = env_int("INTERVIEWS_SDP_MAX_BYTES", 32768)
-# Seconds without decoded video before the call page offers the fallback ladder.
-INTERVIEWS_MEDIA_TIMEOUT_SECONDS = env_int("INTERVIEWS_MEDIA_TIMEOUT_SECONDS", 15)
-# ICE servers: STUN URLs, TURN URLs (credentials minted per participant and per call from the
-# shared secret of coturn's use-auth-secret), and a relay-only switch that hides addresses.
-INTERVIEWS_STUN_URLS = env_list("INTERVIEWS_STUN_URLS", [])
-INTERVIEWS_TURN_URLS = env_list("INTERVIEWS_TURN_URLS", [])
-INTERVIEWS_TURN_SECRET = env_str("INTERVIEWS_TURN_SECRET", "")
-INTERVIEWS_TURN_TTL_SECONDS = min(env_int("INTERVIEWS_TURN_TTL_SECONDS", 3600), 3600)
-INTERVIEWS_RELAY_ONLY = env_bool("INTERVIEWS_RELAY_ONLY", False)
-
 # --- Equipment check (issue 3) -------------------------------------------------------------
 # See docs/equipment-check.md for what is measured and why each threshold.
 # Checks one daphne process runs at once; beyond it the user is asked to retry after a wait.
