@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,11 @@ logger = logging.getLogger(__name__)
 MAX_SDP_BYTES = 32768
 MAX_SDP_LINES = 600
 MAX_MEDIA_SECTIONS = 4
+VIDEO_BIT_RATE = 1_000_000
+# On stop, frames received but not yet encoded are given this long to reach the file.
+DRAIN_SECONDS = 3
+# A take whose media stops flowing ends this long after its limit, in wall-clock time.
+STALL_SECONDS = 3
 
 
 class OfferError(Exception):
@@ -54,6 +60,8 @@ class TakeOutcome:
     video_frames: int
     audio_frames: int
     reason: str  # "stopped", "time_limit", "disconnected", "no_connection", "error"
+    # Seconds from the connection to the first video frame (None without video).
+    first_frame_delay: float | None = None
 
 
 class RecordingPeer:
@@ -77,12 +85,27 @@ class RecordingPeer:
         self.ended = asyncio.Event()
         self.stop_requested = asyncio.Event()
         self.closed = False
+        self.connected_at: float | None = None
 
     def _on_track(self, track) -> None:
         if track.kind in ("audio", "video") and track.kind not in self.tracks:
             relay = RebasedTrack(track, self.clock)
             self.tracks[track.kind] = relay
             self.recorder.addTrack(relay)
+            if track.kind == "video":
+                self._tune_video_encoder(relay)
+
+    def _tune_video_encoder(self, relay) -> None:
+        """MediaRecorder leaves libvpx at its slow "good" deadline, which falls behind real time
+        at 640x480 and loses the end of every answer: encode in real-time mode instead."""
+        contexts = getattr(self.recorder, "_MediaRecorder__tracks", {})
+        context = contexts.get(relay)
+        if context is None:  # pragma: no cover - a future aiortc may rename its internals
+            logger.warning("ateliers: cannot tune the video encoder of this aiortc version")
+            return
+        codec = context.stream.codec_context
+        codec.bit_rate = VIDEO_BIT_RATE
+        codec.options = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0"}
 
     def _on_state(self) -> None:
         state = self.pc.connectionState if self.pc else "closed"
@@ -117,28 +140,72 @@ class RecordingPeer:
                 waiter.cancel()
 
     async def record(self) -> TakeOutcome:
-        """Waits for the connection, then records until stop, the time limit or disconnection."""
+        """Waits for the connection, then records until stop, the time limit or disconnection.
+
+        The limit is counted in the media's own time (max_seconds after the first frame), so an
+        answer is never longer than allowed however late the stop arrives; a wall-clock bound a
+        few seconds later catches a sender that stalls."""
         await self._first([self.connected, self.ended, self.stop_requested], self.connect_seconds)
         if not self.connected.is_set():
             return self._outcome(False, "no_connection")
+        self.connected_at = time.monotonic()
+        for relay in self.tracks.values():
+            relay.end_at(self.max_seconds)
         await self.recorder.start()
-        await self._first([self.ended, self.stop_requested], self.max_seconds)
-        if self.stop_requested.is_set():
+        video = self.tracks["video"]
+        await self._first(
+            [self.ended, self.stop_requested, video.finished], self.max_seconds + STALL_SECONDS
+        )
+        if self.stop_requested.is_set() and not video.finished.is_set():
             reason = "stopped"
         elif self.ended.is_set():
             reason = "disconnected"
         else:
             reason = "time_limit"
+        await self._drain()
         return self._outcome(True, reason)
+
+    async def _drain(self) -> None:
+        """Ends the take at this moment without losing its last frames: the encoder may run a
+        little behind real time, and stopping at once would drop what it has not taken yet.
+        Each relay ends at the first frame after now; this waits for that (briefly)."""
+        if self.clock.started is None:
+            return
+        end = self.clock.elapsed()
+        for relay in self.tracks.values():
+            relay.end_at(min(end, relay.cutoff if relay.cutoff is not None else end))
+        waiters = [relay.finished for relay in self.tracks.values()]
+        deadline = time.monotonic() + DRAIN_SECONDS
+        for event in waiters:
+            left = deadline - time.monotonic()
+            if left <= 0 or self.ended.is_set():
+                break
+            await self._first([event, self.ended], left)
 
     def _outcome(self, connected: bool, reason: str) -> TakeOutcome:
         video, audio = self.tracks.get("video"), self.tracks.get("audio")
+        delay = None
+        if connected and self.clock.started is not None:
+            delay = round(self.clock.started - self.connected_at, 3)
         return TakeOutcome(
             connected=connected,
             video_frames=video.frames if video else 0,
             audio_frames=audio.frames if audio else 0,
             reason=reason,
+            first_frame_delay=delay,
         )
+
+    def _log_recorder_failures(self) -> None:
+        """MediaRecorder's per-track tasks die silently on an encoding error: say why."""
+        contexts = getattr(self.recorder, "_MediaRecorder__tracks", {})
+        for track, context in contexts.items():
+            task = getattr(context, "task", None)
+            if task is not None and task.done() and not task.cancelled() and task.exception():
+                logger.warning(
+                    "ateliers: recording the %s track failed",
+                    track.kind,
+                    exc_info=task.exception(),
+                )
 
     async def close(self) -> None:
         """Idempotent: finishes the file, then closes the connection."""
@@ -146,6 +213,7 @@ class RecordingPeer:
             return
         self.closed = True
         if self.recorder is not None:
+            self._log_recorder_failures()
             try:
                 await self.recorder.stop()
             except Exception:

@@ -156,6 +156,7 @@ def _finish(path: Path, outcome: TakeOutcome | None, on_done) -> TakeResult:
     if not ok:
         path.unlink(missing_ok=True)
     result = TakeResult(path=path, ok=ok, duration=duration, outcome=outcome)
+    logger.info("ateliers: take %s ended: %s, duration %s s", path.name, outcome, duration)
     try:
         on_done(result)
     except Exception:

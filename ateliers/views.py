@@ -536,7 +536,7 @@ def take_offer(request, seeker, pk, position):
             key=str(token),
             offer_sdp=offer,
             path=path,
-            max_seconds=answer.answer_seconds + 3,
+            max_seconds=answer.answer_seconds,
             on_done=_save_take(answer.pk, token, relative),
             limit=settings.ATELIERS_MAX_RECORDINGS,
             ice_server_urls=settings.ATELIERS_ICE_SERVERS,

@@ -119,6 +119,7 @@ async function run() {
       root.dataset.state = "failed";
     }
   } catch (error) {
+    console.warn("simulation take failed:", error.message);
     release();
     status.textContent = labels.failed;
     root.dataset.state = "failed";

@@ -42,3 +42,45 @@ def close_pools_at_end(django_db_setup, django_db_blocker):
             if close_pool is not None:
                 close_pool()
             conn.close()
+
+
+# Browser fixtures (copied from tests/browser/conftest.py): Playwright driving Debian's
+# Chromium with a fake webcam and microphone.
+BASE_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+FAKE_MEDIA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+
+
+@pytest.fixture
+def playwright_instance():
+    """Per test, not per session: the sync API keeps an event loop running in the main thread,
+    which the async tests of this directory (pytest-asyncio) could not run beside."""
+    import os
+
+    from tests.conftest import CHROMIUM, require_or_skip
+
+    require_or_skip(os.path.exists(CHROMIUM), "Chromium")
+    from playwright.sync_api import sync_playwright
+
+    # The sync API runs an event loop in this thread; the ORM must be allowed beside it.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture
+def browser(playwright_instance):
+    from tests.conftest import CHROMIUM
+
+    browser = playwright_instance.chromium.launch(
+        executable_path=CHROMIUM, args=BASE_ARGS + FAKE_MEDIA_ARGS
+    )
+    yield browser
+    browser.close()
