@@ -22,11 +22,13 @@ def _ice_servers() -> list[dict]:
 
 
 @register.inclusion_tag("equipment/_check.html")
-def equipment_check_widget():
+def equipment_check_widget(heading_level=2):
+    """The whole measured check; `heading_level` fits its title into the page's outline."""
     browser_errors = {
         code: describe({"code": code, "severity": "error"})["text"] for code in BROWSER_ERRORS
     }
     return {
+        "heading_level": heading_level,
         "config": {
             "path": "/ws/equipement/test/",
             "iceServers": _ice_servers(),
@@ -41,7 +43,7 @@ def equipment_check_widget():
                 "again": _("Start the test again"),
                 "home": _("Go to my space"),
             },
-        }
+        },
     }
 
 

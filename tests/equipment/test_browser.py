@@ -162,3 +162,28 @@ def test_a_browser_without_webrtc_is_told_so(chromium, advisor):
             time.sleep(0.1)
     reasons = EquipmentCheck.objects.get(user=seeker.user).reasons
     assert [reason["code"] for reason in reasons] == ["unsupported_browser"]
+
+
+@own_connections
+def test_the_waiting_room_of_an_interview_measures_again(chromium, advisor):
+    from tests.interviews.factories import AppointmentFactory
+
+    appointment = AppointmentFactory(advisor=advisor, now_open=True)
+    seeker = appointment.seeker
+    with daphne() as server:
+        page = chromium(allow_media=True)
+        log_in(page, server.url, seeker.user.email)
+        page.goto(server.url + f"/entretiens/{appointment.pk}/appel/")
+
+        page.get_by_text("Mesurer ma webcam et ma connexion sur notre serveur").click()
+        page.get_by_role("button", name="Tester mon équipement").click()
+
+        # Passed, with or without a warning (a loaded machine may measure 11 images/s).
+        page.get_by_text(re.compile(r"Votre équipement (est prêt|fonctionne)")).wait_for(
+            timeout=30000
+        )
+
+    check = EquipmentCheck.objects.get(user=seeker.user)
+    assert check.verdict in (Verdict.PASSED, Verdict.WARNINGS)
+    seeker = Seeker.objects.get(pk=seeker.pk)
+    assert seeker.referent_id == advisor.pk
