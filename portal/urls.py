@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("accessibilite/", views.accessibility, name="accessibility"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include(portal_patterns)),

@@ -7,7 +7,7 @@ from channels.layers import get_channel_layer
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -67,3 +67,9 @@ def dispatch(request: HttpRequest):
     if user.role == Role.ADVISOR:
         return redirect("advisors:home")
     return redirect("seekers:home")
+
+
+@require_GET
+def accessibility(request: HttpRequest):
+    """The RGAA accessibility statement, public and linked from every page's footer."""
+    return render(request, "portal/accessibility.html")
