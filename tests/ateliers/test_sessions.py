@@ -213,3 +213,59 @@ def test_concurrent_cancellations_promote_each_waiting_person_once(advisor, agen
     # First come, first served: the four who waited longest got the places.
     promoted = set(rows.filter(promoted_at__isnull=False).values_list("seeker_id", flat=True))
     assert promoted == {p.pk for p in people[4:8]}
+
+
+@pytest.mark.django_db
+def test_room_page_for_registered_and_facilitator_only(advisor, other_advisor, agency, make_client):
+    live = LiveSessionFactory(facilitator=advisor, open_now=True)
+    registered, waiting, stranger = seekers(agency, 3)
+    Registration.objects.create(session=live, seeker=registered, status="registered")
+    Registration.objects.create(session=live, seeker=waiting, status="waiting")
+    url = reverse("ateliers:room", args=[live.pk])
+    assert make_client(registered.user).get(url).status_code == 200
+    assert make_client(advisor.user).get(url).status_code == 200
+    for user in (waiting.user, stranger.user, other_advisor.user):
+        assert make_client(user).get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_sessions_list_query_count_does_not_grow(advisor, agency, make_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    seeker = SeekerFactory(agency=agency)
+    client = make_client(seeker.user)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("ateliers:sessions")).status_code == 200
+        return len(queries)
+
+    LiveSessionFactory(facilitator=advisor)
+    few = count()
+    for _ in range(6):
+        live = LiveSessionFactory(facilitator=advisor)
+        for person in seekers(agency, 2):
+            services.session_register(session_id=live.pk, seeker=person)
+        services.session_register(session_id=live.pk, seeker=seeker)
+    assert count() == few
+
+
+@pytest.mark.django_db
+def test_managers_see_only_their_agencys_sessions_in_the_admin(
+    advisor, manager, other_agency, make_client
+):
+    from tests.accounts.factories import UserFactory
+    from tests.advisors.factories import AdvisorFactory
+
+    ours = LiveSessionFactory(facilitator=advisor)
+    theirs = LiveSessionFactory(facilitator=AdvisorFactory(agency=other_agency))
+    client = make_client(manager)
+    assert (
+        client.get(reverse("admin:ateliers_livesession_change", args=[ours.pk])).status_code == 200
+    )
+    response = client.get(reverse("admin:ateliers_livesession_change", args=[theirs.pk]))
+    assert response.status_code == 302  # "does not exist" redirect, nothing shown
+    other_manager = UserFactory(manager=True, agency=other_agency)
+    listing = make_client(other_manager).get(reverse("admin:ateliers_livesession_changelist"))
+    assert listing.status_code == 200 and f"/{ours.pk}/change/" not in listing.content.decode()

@@ -234,3 +234,19 @@ def test_bad_offers_are_refused(followed, make_client):
         assert response.status_code == 400
         assert response.json()["type"] == "error"
     assert SimulationAnswer.objects.get().status == AnswerStatus.EMPTY
+
+
+def test_purge_command_enqueues_the_task(
+    followed, private_root, django_capture_on_commit_callbacks
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    answer = recorded_answer(SimulationFactory(seeker=followed), private_root, days_ago=120)
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("ateliers_tasks", "purge", stdout=out)
+    assert "purge: task" in out.getvalue()
+    answer.refresh_from_db()
+    assert answer.status == AnswerStatus.PURGED
