@@ -11,8 +11,7 @@ TAGS = {
 ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}, "th": {"align"}}
 
 
-def render_markdown(text: str) -> str:
-    html = markdown.markdown(text or "", extensions=["extra", "sane_lists"], output_format="html")
+def _clean(html: str) -> str:
     return nh3.clean(
         html,
         tags=TAGS,
@@ -20,3 +19,15 @@ def render_markdown(text: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
+
+
+def render_markdown(text: str) -> str:
+    html = markdown.markdown(text or "", extensions=["extra", "sane_lists"], output_format="html")
+    # One pass of nh3 can leave markup a browser re-parses differently (a <p> inside a <p> once
+    # a raw <object> is removed); sanitising until nothing changes gives what was checked.
+    for _ in range(4):
+        cleaned = _clean(html)
+        if cleaned == html:
+            break
+        html = cleaned
+    return html
