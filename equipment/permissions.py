@@ -1,6 +1,7 @@
 """Who may run an equipment check, and who may read a seeker's checks."""
 
 from accounts.models import Role
+from advisors.models import AdvisorState
 
 
 def can_run_check(user) -> bool:
@@ -17,7 +18,10 @@ def can_view_checks_of(user, seeker) -> bool:
         return bool(user.agency_id) and user.agency_id == seeker.agency_id
     if user.role == Role.ADVISOR and seeker.referent_id is not None:
         referent = seeker.referent
+        # The backup acts for the referent only while the referent is away.
         return referent.user_id == user.pk or (
-            referent.backup_id is not None and referent.backup.user_id == user.pk
+            referent.state == AdvisorState.ABSENT
+            and referent.backup_id is not None
+            and referent.backup.user_id == user.pk
         )
     return False

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from advisors.models import AdvisorState
 from tests.accounts.factories import AgencyFactory, UserFactory
 from tests.advisors.factories import AdvisorFactory
 from tests.conftest import login
@@ -93,6 +94,11 @@ def who(kind, seeker):
     if kind == "referent":
         return seeker.referent.user
     if kind == "backup":
+        # The backup acts for the referent only while the referent is away.
+        seeker.referent.state = AdvisorState.ABSENT
+        seeker.referent.save(update_fields=["state"])
+        return seeker.referent.backup.user
+    if kind == "backup_while_referent_present":
         return seeker.referent.backup.user
     if kind == "manager":
         return UserFactory(manager=True, agency=seeker.agency)
@@ -109,6 +115,7 @@ def who(kind, seeker):
         ("seeker", 200),
         ("referent", 200),
         ("backup", 200),
+        ("backup_while_referent_present", 404),
         ("manager", 200),
         ("other_advisor", 404),
         ("other_manager", 404),
