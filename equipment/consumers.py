@@ -143,7 +143,9 @@ class EquipmentCheckConsumer(AsyncJsonWebsocketConsumer):
     async def receive_json(self, content, **kwargs):
         kind = content["type"]
         if kind == "offer":
-            await self.start_check(content.get("sdp"))
+            await self.start_check(
+                content.get("sdp"), microphone_absent=content.get("no_microphone") is True
+            )
         elif kind == "browser_error":
             await self.record_browser_error(content.get("error"))
         elif kind == "stop":
@@ -171,7 +173,7 @@ class EquipmentCheckConsumer(AsyncJsonWebsocketConsumer):
             return
         await self.send_json(_verdict_message(finished, _language(self.scope)))
 
-    async def start_check(self, sdp):
+    async def start_check(self, sdp, *, microphone_absent: bool = False):
         if self._busy() or self.session is not None:
             await self.send_error("already_running")
             return
@@ -207,6 +209,7 @@ class EquipmentCheckConsumer(AsyncJsonWebsocketConsumer):
             probe_bytes=settings.EQUIPMENT_CHECK_PROBE_BYTES,
             gather_seconds=settings.EQUIPMENT_CHECK_GATHER_SECONDS,
         )
+        self.session.microphone_absent = microphone_absent
         try:
             answer = await self.session.answer(sdp)
         except OfferError as refused:

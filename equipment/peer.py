@@ -96,6 +96,8 @@ class CheckSession:
         self.deadline: float | None = None
         self.closed = False
         self._tasks: list[asyncio.Task] = []
+        # The browser found no microphone at all and offers video only.
+        self.microphone_absent = False
 
     @staticmethod
     def _now() -> float:
@@ -218,13 +220,18 @@ class CheckSession:
         return {
             "connected": True,
             "video": self.video.result() if self.video else {"track": False},
-            "audio": self.audio.result() if self.audio else {"track": False},
+            "audio": self.audio.result() if self.audio else self._no_audio(),
             "network": network,
             "timings": {
                 **self._timings(),
                 "process_cpu_ms": round((time.process_time() - started) * 1000, 1),
             },
         }
+
+    def _no_audio(self) -> dict:
+        if self.microphone_absent:
+            return {"track": False, "device": False}
+        return {"track": False}
 
     async def _probe(self, deadline: float) -> None:
         try:

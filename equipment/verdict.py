@@ -75,6 +75,19 @@ MESSAGES = {
     ("microphone_no_sound", ERROR): _(
         "Your microphone sends nothing: check that no other application is using it."
     ),
+    # Signing in LSF, the conversation can do without sound: a missing microphone only warns.
+    ("no_microphone", WARNING): _(
+        "No microphone was found on this device: an interview in LSF can do without one, but "
+        "your advisor will not hear you."
+    ),
+    ("microphone_missing", WARNING): _(
+        "We received no sound: an interview in LSF can do without, but check that your "
+        "microphone is allowed for this site if you want to be heard."
+    ),
+    ("microphone_no_sound", WARNING): _(
+        "Your microphone sends nothing: an interview in LSF can do without, but check that no "
+        "other application is using it if you want to be heard."
+    ),
     ("microphone_silent", WARNING): _(
         "We heard only silence: check that your microphone is not muted, and speak during the test."
     ),
@@ -177,11 +190,14 @@ def _video(video: dict, limits: dict, lsf: bool) -> list[dict | None]:
     return reasons
 
 
-def _audio(audio: dict, limits: dict) -> list[dict | None]:
+def _audio(audio: dict, limits: dict, lsf: bool) -> list[dict | None]:
+    severity = WARNING if lsf else ERROR
     if not audio.get("track"):
-        return [_reason("microphone_missing", ERROR)]
+        # The browser says whether the device has a microphone at all.
+        code = "no_microphone" if audio.get("device") is False else "microphone_missing"
+        return [_reason(code, severity)]
     if not audio.get("frames"):
-        return [_reason("microphone_no_sound", ERROR)]
+        return [_reason("microphone_no_sound", severity)]
     level = audio.get("level_dbfs")
     if level is None or level < limits["audio_dbfs_silent"]:
         return [_reason("microphone_silent", WARNING, measured=level)]
@@ -217,7 +233,7 @@ def evaluate(measurements: dict, limits: dict, *, lsf: bool = False) -> Outcome:
         return Outcome(Verdict.FAILED, [_reason("connection_failed", ERROR)])
     found = [
         *_video(measurements.get("video") or {}, limits, lsf),
-        *_audio(measurements.get("audio") or {}, limits),
+        *_audio(measurements.get("audio") or {}, limits, lsf),
         *_network(measurements.get("network") or {}, limits),
     ]
     reasons = [reason for reason in found if reason is not None]

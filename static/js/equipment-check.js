@@ -193,15 +193,26 @@ async function run() {
   }
   current = {};
   setStatus(messages.asking);
+  const video = { width: { ideal: 640 }, height: { ideal: 480 } };
   let stream;
+  let noMicrophone = false;
   try {
-    stream = await navigator.mediaDevices.getUserMedia({
-      video: { width: { ideal: 640 }, height: { ideal: 480 } },
-      audio: true,
-    });
+    stream = await navigator.mediaDevices.getUserMedia({ video, audio: true });
   } catch (error) {
-    await failInBrowser(await browserErrorCode(error));
-    return;
+    const code = await browserErrorCode(error);
+    if (code !== "no_microphone") {
+      await failInBrowser(code);
+      return;
+    }
+    // No microphone at all: measure the camera and connection anyway, and let the server
+    // judge (an interview in LSF can do without sound).
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ video });
+      noMicrophone = true;
+    } catch (videoError) {
+      await failInBrowser(await browserErrorCode(videoError));
+      return;
+    }
   }
   current.stream = stream;
   preview.srcObject = stream;
@@ -254,7 +265,9 @@ async function run() {
       cleanUp();
     }
   });
-  socket.send(JSON.stringify({ type: "offer", sdp: pc.localDescription.sdp }));
+  socket.send(
+    JSON.stringify({ type: "offer", sdp: pc.localDescription.sdp, no_microphone: noMicrophone }),
+  );
 }
 
 startButton.addEventListener("click", () => {

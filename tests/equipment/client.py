@@ -158,11 +158,13 @@ class ClientPeer:
         await self.pc.close()
 
 
-async def run_check(send_json, receive_json, peer: ClientPeer, *, within: float = 30) -> list:
+async def run_check(
+    send_json, receive_json, peer: ClientPeer, *, within: float = 30, **offer_fields
+) -> list:
     """Runs one check through any signalling pair; returns every message up to the verdict
     (or the first error)."""
     messages = []
-    await send_json({"type": "offer", "sdp": await peer.offer()})
+    await send_json({"type": "offer", "sdp": await peer.offer(), **offer_fields})
     deadline = time.monotonic() + within
     while True:
         message = await receive_json(max(deadline - time.monotonic(), 0.1))

@@ -3,8 +3,10 @@
 import pytest
 from asgiref.sync import sync_to_async
 
+from advisors.models import Skill
 from equipment.models import CheckState, EquipmentCheck, Verdict
 from seekers.models import EnrolmentStep, FollowUpStatus, Seeker
+from tests.advisors.factories import AdvisorFactory
 from tests.equipment.client import (
     ClientPeer,
     Silence,
@@ -19,11 +21,11 @@ from tests.seekers.factories import SeekerFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def check(connect_ws, user, peer):
+async def check(connect_ws, user, peer, **offer_fields):
     communicator, connected, _code = await connect_ws(user)
     assert connected
     try:
-        messages = await run_check(*signalling(communicator), peer)
+        messages = await run_check(*signalling(communicator), peer, **offer_fields)
     finally:
         await peer.close()
         await communicator.disconnect()
@@ -148,3 +150,42 @@ async def test_no_audio_track_fails_for_the_microphone(connect_ws, advisor):
 
     verdict = messages[-1]
     assert codes(verdict, "error") == ["microphone_missing"]
+
+
+def signing_advisor_in(agency):
+    # Transactional tests flush the skills that a data migration created.
+    Skill.objects.get_or_create(code=Skill.LSF, defaults={"name": "LSF"})
+    return AdvisorFactory(agency=agency, signs_lsf=True)
+
+
+async def test_a_signing_seeker_without_microphone_passes_with_a_warning(connect_ws, agency):
+    signing_advisor = await sync_to_async(signing_advisor_in)(agency)
+    seeker = await sync_to_async(SeekerFactory)(agency=agency, awaiting_check=True, signing=True)
+
+    messages = await check(
+        connect_ws, seeker.user, ClientPeer(video=SyntheticVideo(fps=25)), no_microphone=True
+    )
+
+    verdict = messages[-1]
+    assert verdict["verdict"] == Verdict.WARNINGS, verdict
+    assert [(r["code"], r["severity"]) for r in verdict["reasons"]] == [
+        ("no_microphone", "warning")
+    ]
+    assert verdict["reasons"][0]["text"].startswith(
+        "Aucun micro n'a été trouvé sur cet appareil : un entretien en LSF peut s'en passer"
+    )
+    assert verdict["enrolment"] == "assigned"
+    assert (await Seeker.objects.aget(pk=seeker.pk)).referent_id == signing_advisor.pk
+
+
+async def test_a_speaking_seeker_without_microphone_fails(connect_ws, advisor):
+    seeker = await sync_to_async(SeekerFactory)(agency=advisor.agency, awaiting_check=True)
+
+    messages = await check(
+        connect_ws, seeker.user, ClientPeer(video=SyntheticVideo(fps=25)), no_microphone=True
+    )
+
+    verdict = messages[-1]
+    assert verdict["verdict"] == Verdict.FAILED
+    assert codes(verdict, "error") == ["no_microphone"]
+    assert verdict["reasons"][0]["text"].startswith("Aucun micro n'a été trouvé sur cet appareil")

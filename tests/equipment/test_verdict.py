@@ -174,3 +174,20 @@ def test_measured_values_are_rounded_towards_the_missed_threshold():
         "Signer en LSF demande une image plus fluide et plus nette que la parole."
     )
     assert "601 ms d'aller-retour mesurées, 600 au plus" in rtt["text"]
+
+
+@pytest.mark.parametrize(
+    ("audio", "code"),
+    [
+        ({"track": False}, "microphone_missing"),
+        ({"track": False, "device": False}, "no_microphone"),
+        ({"track": True, "frames": 0}, "microphone_no_sound"),
+    ],
+)
+def test_without_sound_a_signing_seeker_gets_a_warning_and_others_fail(audio, code):
+    measurements = {**copy.deepcopy(GOOD_MEASUREMENTS), "audio": audio}
+
+    assert outcome_of(measurements, "lsf") == (Verdict.WARNINGS, [(code, "warning")])
+    assert outcome_of(measurements, "standard") == (Verdict.FAILED, [(code, "error")])
+    with translation.override("fr"):
+        assert "LSF" in describe({"code": code, "severity": "warning"})["text"]
