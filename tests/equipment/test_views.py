@@ -168,3 +168,19 @@ def test_a_seekers_checks_page_keeps_its_query_count(followed, django_assert_max
         response = client.get(url)
 
     assert text(response).count("<tr>") == 1 + 11
+
+
+def test_the_advisor_partial_links_to_the_check_and_shows_the_last_verdict(advisor, rf):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    EquipmentCheckFactory(user=advisor.user)
+    request = rf.get("/conseiller/")
+    request.user = advisor.user
+
+    with translation.override("fr"):
+        content = html.unescape(render_to_string("equipment/_advisor_home.html", request=request))
+
+    assert reverse("equipment:check") in content
+    assert "Dernier test le" in content
+    assert "Réussi" in content
