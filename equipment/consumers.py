@@ -240,6 +240,11 @@ class EquipmentCheckConsumer(AsyncJsonWebsocketConsumer):
             raise
         except Exception:
             logger.exception("equipment check failed")
+            # The socket may start another check; this one ends without verdict.
+            self.session = None
+            check_id, self.check_id = self.check_id, None
+            with contextlib.suppress(Exception):
+                await database_sync_to_async(services.check_abort)(check_id=check_id)
             await self.send_error("internal")
 
     async def _announce_connected(self, session: CheckSession):

@@ -89,3 +89,37 @@ async def test_stop_ends_the_check_without_a_verdict(connect_ws, agency):
 
     assert await no_thread_left()
     assert (await EquipmentCheck.objects.aget(user=seeker.user)).state == CheckState.ABORTED
+
+
+async def test_a_failure_on_our_side_is_said_and_leaves_the_socket_usable(
+    connect_ws, agency, monkeypatch, caplog
+):
+    from equipment import services
+
+    real_finish = services.check_finish
+    calls = []
+
+    def failing_once(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise RuntimeError("database went away")
+        return real_finish(**kwargs)
+
+    monkeypatch.setattr(services, "check_finish", failing_once)
+    seeker = await sync_to_async(SeekerFactory)(agency=agency, awaiting_check=True)
+    communicator, _c, _code = await connect_ws(seeker.user)
+    peers = [ClientPeer(video=SyntheticVideo(), audio=Tone()) for _ in range(2)]
+    try:
+        await start(communicator, peers[0])
+        error = await communicator.receive_json_from(timeout=20)
+        await start(communicator, peers[1])
+        verdict = await communicator.receive_json_from(timeout=20)
+    finally:
+        for peer in peers:
+            await peer.close()
+
+    assert error["code"] == "internal"
+    assert error["detail"] == "Le test a échoué de notre côté : relancez-le dans un instant."
+    assert verdict["type"] == "verdict"
+    states = [c.state async for c in EquipmentCheck.objects.order_by("pk")]
+    assert states == [CheckState.ABORTED, CheckState.COMPLETED]
