@@ -323,6 +323,11 @@ def registration_mark_reminded(*, registration_id: int) -> bool:
 # The session room ------------------------------------------------------------------------------
 
 
+# A participant sends at most this many room messages in this many seconds (retries excepted).
+ROOM_RATE_MESSAGES = 10
+ROOM_RATE_SECONDS = 10
+
+
 def room_group(session_id: int) -> str:
     return f"ateliers.room.{session_id}"
 
@@ -373,7 +378,8 @@ def room_message_send(
 
     Holds the session row lock from reading last_seq to writing it: seqs are gap-free and never
     repeat. A client_id already stored returns that message and writes nothing (the retry of an
-    unacknowledged send). A muted participant is refused. Returns (message, created)."""
+    unacknowledged send). A muted participant, or one over the rate limit, is refused.
+    Returns (message, created)."""
     check_body(body)
     existing = RoomMessage.objects.filter(session_id=session_id, client_id=client_id).first()
     if existing is None:
@@ -383,6 +389,14 @@ def room_message_send(
         if existing.author_id != author.pk:
             raise AteliersError("client_id_conflict", "This client_id belongs to another message.")
         return existing, False
+    since = timezone.now() - timedelta(seconds=ROOM_RATE_SECONDS)
+    recent = RoomMessage.objects.filter(session_id=session_id, author=author, sent_at__gte=since)
+    if recent.count() >= ROOM_RATE_MESSAGES:
+        raise AteliersError(
+            "rate_limited",
+            _("Too many messages: at most %(count)s in %(seconds)s seconds. Wait a moment.")
+            % {"count": ROOM_RATE_MESSAGES, "seconds": ROOM_RATE_SECONDS},
+        )
     if (
         session.facilitator.user_id != author.pk
         and Registration.objects.filter(session_id=session_id, seeker__user=author, muted=True)

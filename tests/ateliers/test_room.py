@@ -221,3 +221,18 @@ async def test_attendance_taken_from_who_joined(room, open_socket):
     second = await Registration.objects.aget(session=live, seeker=room["second"])
     assert first.joined_at is not None and first.attended
     assert second.joined_at is None and not second.attended
+
+
+async def test_a_flood_is_refused_but_retries_are_not(room, open_socket):
+    from ateliers import services
+
+    socket = await open_socket(room["live"].pk, room["cookies"]["first"])
+    first_id = uuid.uuid4()
+    for index in range(services.ROOM_RATE_MESSAGES):
+        await socket.send_json_to(send_frame(f"m{index}", first_id if index == 0 else None))
+        assert (await socket.receive_json_from(timeout=5))["type"] == "message.ack"
+    await socket.send_json_to(send_frame("one too many"))
+    assert (await socket.receive_json_from(timeout=5))["code"] == "rate_limited"
+    await socket.send_json_to(send_frame("m0", first_id))  # a retry is still acknowledged
+    ack = await socket.receive_json_from(timeout=5)
+    assert ack["type"] == "message.ack" and ack["message"]["seq"] == 1
