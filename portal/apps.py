@@ -1,9 +1,29 @@
 """The admin site is the managers' room: only managers and superusers enter it."""
 
+from functools import wraps
+
 from django.apps import AppConfig
 from django.contrib import admin
 from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
+
+# Pages of one object: Django's history page answers 403 for an object that exists and its
+# "does not exist" redirect for one that does not, to people who may not see the model at all.
+OBJECT_VIEWS = {"change_view", "history_view", "delete_view"}
+
+
+def _hide_existence(model_admin, view):
+    """Whoever may not see a model gets the "does not exist" answer for any id of it."""
+
+    @wraps(view)
+    def wrapper(request, object_id, *args, **kwargs):
+        if not model_admin.has_view_or_change_permission(request):
+            return model_admin._get_obj_does_not_exist_redirect(
+                request, model_admin.opts, object_id
+            )
+        return view(request, object_id, *args, **kwargs)
+
+    return wrapper
 
 
 class PortalAdminSite(admin.AdminSite):
@@ -15,6 +35,12 @@ class PortalAdminSite(admin.AdminSite):
         from accounts.permissions import can_enter_admin
 
         return can_enter_admin(request.user)
+
+    def admin_view(self, view, cacheable=False):
+        model_admin = getattr(view, "__self__", None)
+        if isinstance(model_admin, admin.ModelAdmin) and view.__name__ in OBJECT_VIEWS:
+            view = _hide_existence(model_admin, view)
+        return super().admin_view(view, cacheable)
 
     def get_urls(self):
         from django.urls import path
