@@ -103,7 +103,7 @@ def cookie(user, base):
 def browser_runs(count: int) -> list[float]:
     from playwright.sync_api import sync_playwright
 
-    from tests.interviews.live import daphne
+    from tests.interviews.live import daphne, until
 
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     appointment = open_interview()
@@ -123,16 +123,14 @@ def browser_runs(count: int) -> list[float]:
                 context.add_cookies([cookies[role]])
                 pages[role] = context.new_page()
                 pages[role].goto(url)
-                pages[role].wait_for_function(
-                    "window.interviewCall && window.interviewCall.welcomeAt"
-                )
+                until(pages[role], "window.interviewCall && window.interviewCall.welcomeAt")
             admit = pages["advisor"].locator("#admit")
             admit.wait_for(state="visible")
-            pages["advisor"].wait_for_function("!document.getElementById('admit').disabled")
+            until(pages["advisor"], "!document.getElementById('admit').disabled")
             admit.click()
             marks = []
             for page in pages.values():
-                page.wait_for_function("window.interviewCall.firstFrameAt", timeout=20_000)
+                until(page, "window.interviewCall.firstFrameAt", timeout=20)
                 marks.append(
                     page.evaluate(
                         "[window.interviewCall.welcomeAt, window.interviewCall.firstFrameAt]"

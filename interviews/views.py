@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -274,6 +275,7 @@ def call(request, pk: int):
     }
     if role == ADVISOR:
         config["seekerPhone"] = appointment.seeker.phone
+    get_token(request)  # the page posts its reports with the CSRF cookie
     return render(
         request,
         "interviews/call.html",

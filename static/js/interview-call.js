@@ -31,6 +31,25 @@ const call = {
 };
 window.interviewCall = call; // for the browser tests and the curious
 
+// Layout through the CSSOM: the portal's Content-Security-Policy allows no inline style.
+function layout() {
+  const stage = byId("stage");
+  const enlarged = stage.classList.contains("interview-enlarged");
+  Object.assign(stage.style, {
+    display: "grid",
+    gap: "1rem",
+    gridTemplateColumns: enlarged ? "4fr 1fr" : "2fr 1fr",
+  });
+  for (const video of stage.querySelectorAll("video")) {
+    Object.assign(video.style, { width: "100%", background: "#161616", borderRadius: "4px" });
+  }
+  Object.assign(stage.querySelector(".interview-side").style, {
+    display: "flex",
+    flexDirection: "column",
+    gap: "1rem",
+  });
+}
+
 function setStatus(text) {
   byId("call-status").textContent = text;
 }
@@ -46,20 +65,26 @@ function csrfToken() {
   return match ? decodeURIComponent(match[1]) : "";
 }
 
-// Each report once; over the websocket when it is open, otherwise over HTTP.
+// Each report once; over the websocket when it is open, otherwise over HTTP. The body's
+// data-report_<kind> attribute says it has left (tests wait on it).
 function report(kind) {
   if (call.reported.has(kind)) return;
   call.reported.add(kind);
-  document.body.dataset[`report_${kind}`] = "1";
+  const sent = () => {
+    document.body.dataset[`report_${kind}`] = "1";
+  };
   if (call.ws && call.ws.readyState === WebSocket.OPEN) {
     send({ type: "report", report: kind });
+    sent();
   } else {
     fetch(config.reportUrl, {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
       body: JSON.stringify({ report: kind }),
       credentials: "same-origin",
-    }).catch(() => {});
+    })
+      .then(sent)
+      .catch(() => {});
   }
 }
 
@@ -389,6 +414,7 @@ function wireControls() {
   byId("enlarge").addEventListener("click", (event) => {
     const enlarged = byId("stage").classList.toggle("interview-enlarged");
     event.currentTarget.setAttribute("aria-pressed", String(enlarged));
+    layout();
   });
   byId("hangup").addEventListener("click", () => {
     send({ type: "hangup" });
@@ -407,6 +433,7 @@ function wireControls() {
   }
 }
 
+layout();
 wireControls();
 await startLocalMedia();
 recheckEquipment();

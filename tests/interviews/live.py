@@ -103,6 +103,19 @@ def wait_for_backends_gone(timeout: float = 10) -> None:
             time.sleep(0.05)
 
 
+def until(page, expression: str, timeout: float = 10) -> None:
+    """Waits until a JavaScript expression (awaited if it is a promise) is truthy.
+
+    It polls with page.evaluate, which runs over the DevTools protocol: the portal's
+    Content-Security-Policy (no 'unsafe-eval') blocks Playwright's wait_for_function, whose
+    in-page predicate is built with eval."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"still false after {timeout} s: {expression}")
+        page.wait_for_timeout(50)
+
+
 def session_cookie(user, base_url: str) -> dict:
     client = Client()
     client.force_login(user)

@@ -18,7 +18,7 @@ from interviews.models import Appointment, EventKind
 from interviews.turn import turn_credentials
 from tests.conftest import CHROMIUM, require_or_skip
 from tests.interviews.factories import AppointmentFactory, followed_seeker
-from tests.interviews.live import daphne, free_port, session_cookie, wait_for_port
+from tests.interviews.live import daphne, free_port, session_cookie, until, wait_for_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -108,7 +108,7 @@ def meet(browser, base, appointment):
     started = time.monotonic()
     admit.click()
     for page in (seeker, advisor):
-        page.wait_for_function("document.body.dataset.mediaFlowing === '1'", timeout=20_000)
+        until(page, "document.body.dataset.mediaFlowing === '1'", timeout=20)
     elapsed = time.monotonic() - started
     return seeker, advisor, elapsed
 
@@ -153,18 +153,14 @@ def test_screen_sharing_replaces_the_camera_for_the_other_side(browser):
     appointment = AppointmentFactory(now_open=True)
     with daphne() as base:
         seeker, advisor, _ = meet(browser, base, appointment)
-        advisor.wait_for_function(f"({INBOUND})('video').then((s) => s && s.width === 640)")
+        until(advisor, f"({INBOUND})('video').then((s) => s && s.width === 640)")
         seeker.get_by_role("button", name="Partager mon écran").click()
         stop = seeker.get_by_role("button", name="Arrêter le partage")
         assert stop.get_attribute("aria-pressed") == "true"
         # The fake camera sends 640x480; the shared screen is wider.
-        advisor.wait_for_function(
-            f"({INBOUND})('video').then((s) => s && s.width > 640)", timeout=20_000
-        )
+        until(advisor, f"({INBOUND})('video').then((s) => s && s.width > 640)", timeout=20)
         stop.click()
-        advisor.wait_for_function(
-            f"({INBOUND})('video').then((s) => s && s.width === 640)", timeout=20_000
-        )
+        until(advisor, f"({INBOUND})('video').then((s) => s && s.width === 640)", timeout=20)
 
 
 def test_a_signing_seeker_sees_the_advisor_enlarged_and_can_shrink_it(browser):
@@ -189,13 +185,12 @@ def test_the_fallback_ladder_is_written_on_the_appointment(browser):
         advisor.get_by_text("Audio seul : la vidéo est coupée.").wait_for()
         # The advisor re-offered without video: a new connection carries the sound alone.
         for page in (seeker, advisor):
-            page.wait_for_function(
+            until(
+                page,
                 "window.interviewCall.pc && window.interviewCall.pc.getSenders()"
-                ".every((s) => !s.track || s.track.kind === 'audio')"
+                ".every((s) => !s.track || s.track.kind === 'audio')",
             )
-            page.wait_for_function(
-                f"({INBOUND})('audio').then((s) => s && s.bytes > 0)", timeout=20_000
-            )
+            until(page, f"({INBOUND})('audio').then((s) => s && s.bytes > 0)", timeout=20)
         seeker.get_by_role("button", name="Rappelez-moi par téléphone").click()
         advisor.get_by_text("Le demandeur demande à être rappelé au :").wait_for()
     appointment.refresh_from_db()
@@ -316,7 +311,7 @@ def test_a_seeker_whose_camera_is_refused_is_recorded_as_a_technical_problem(pla
         try:
             page = open_call(denying, base, appointment.seeker.user, appointment)
             page.get_by_text("La caméra ou le micro n'ont pas pu être utilisés.").wait_for()
-            page.wait_for_function("document.body.dataset.report_media_denied === '1'")
+            until(page, "document.body.dataset.report_media_denied === '1'")
         finally:
             denying.close()
     appointment.refresh_from_db()
