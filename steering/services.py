@@ -173,20 +173,25 @@ def _read_rows(raw: bytes, report: ImportReport) -> list[dict] | None:
     delimiter = (
         ";" if text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(",") else ","
     )
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    headers = {(name or "").strip() for name in reader.fieldnames or []}
-    missing = REQUIRED_COLUMNS - headers
-    if missing:
-        report.errors.append(
-            (1, "", str(FILE_ERRORS["columns"]) % {"columns": ", ".join(sorted(missing))})
-        )
-        return None
-    rows = []
-    for row in reader:
-        rows.append({(k or "").strip(): (v or "").strip() for k, v in row.items() if k})
-        if len(rows) > MAX_IMPORT_ROWS:
-            report.errors.append((0, "", str(FILE_ERRORS["too_many"])))
+    # newline="": line ends (including a lone CR, as old spreadsheets write) are csv's business.
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        headers = {(name or "").strip() for name in reader.fieldnames or []}
+        missing = REQUIRED_COLUMNS - headers
+        if missing:
+            report.errors.append(
+                (1, "", str(FILE_ERRORS["columns"]) % {"columns": ", ".join(sorted(missing))})
+            )
             return None
+        rows = []
+        for row in reader:
+            rows.append({(k or "").strip(): (v or "").strip() for k, v in row.items() if k})
+            if len(rows) > MAX_IMPORT_ROWS:
+                report.errors.append((0, "", str(FILE_ERRORS["too_many"])))
+                return None
+    except csv.Error:  # a field over csv's size limit, a stray quote...: not a CSV we can read
+        report.errors.append((0, "", str(FILE_ERRORS["encoding"])))
+        return None
     if not rows:
         report.errors.append((0, "", str(FILE_ERRORS["empty"])))
     return rows
