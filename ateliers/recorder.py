@@ -25,8 +25,9 @@ MAX_SDP_BYTES = 32768
 MAX_SDP_LINES = 600
 MAX_MEDIA_SECTIONS = 4
 VIDEO_BIT_RATE = 1_000_000
-# On stop, frames received but not yet encoded are given this long to reach the file.
-DRAIN_SECONDS = 3
+# On stop, frames received but not yet encoded are given this long to reach the file (a
+# loaded server encodes behind real time; the seeker waits on "Saving…" meanwhile).
+DRAIN_SECONDS = 10
 # A take whose media stops flowing ends this long after its limit, in wall-clock time.
 STALL_SECONDS = 3
 

@@ -372,8 +372,9 @@ ATELIERS_ROOM_OPENS_MINUTES_BEFORE = env_int("ATELIERS_ROOM_OPENS_MINUTES_BEFORE
 ATELIERS_ROOM_CLOSES_MINUTES_AFTER = env_int("ATELIERS_ROOM_CLOSES_MINUTES_AFTER", 60)
 # Longest room message, in characters.
 ATELIERS_ROOM_MAX_BODY_CHARS = env_int("ATELIERS_ROOM_MAX_BODY_CHARS", 2000)
-# Recordings one server process runs at once; beyond it the seeker is asked to retry.
-ATELIERS_MAX_RECORDINGS = env_int("ATELIERS_MAX_RECORDINGS", 8)
+# Recordings one server process runs at once; beyond it the seeker is asked to retry (each
+# 640x480 take costs a fraction of a core: see bench/ateliers_recording.py and docs/ateliers.md).
+ATELIERS_MAX_RECORDINGS = env_int("ATELIERS_MAX_RECORDINGS", 4)
 # ICE servers of the recording peer and the browser (comma-separated stun:/turn: URLs); none on
 # loopback. Behind NAT a TURN server is needed: see docs/ateliers.md.
 ATELIERS_ICE_SERVERS = env_list("ATELIERS_ICE_SERVERS", [])

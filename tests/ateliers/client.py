@@ -75,9 +75,9 @@ class Tone(AudioStreamTrack):
 class ClientPeer:
     """The browser's side of a take; `close()` always runs (use as an async context manager)."""
 
-    def __init__(self, *, audio: bool = True, fps: float = 20):
+    def __init__(self, *, audio: bool = True, fps: float = 20, width=320, height=240):
         self.pc = RTCPeerConnection()
-        self.pc.addTrack(SyntheticVideo(fps=fps))
+        self.pc.addTrack(SyntheticVideo(fps=fps, width=width, height=height))
         if audio:
             self.pc.addTrack(Tone())
         self.connected = asyncio.Event()
