@@ -287,9 +287,10 @@ function applyFallback(level) {
     if (isAdvisor) makeOffer();
   } else if (level === "chat") {
     status.textContent = strings.fallbackChat;
-    const hook = document.querySelector("[data-hook='chat-panel']");
-    if (hook) hook.hidden = false;
-    byId("chat-panel").scrollIntoView({ block: "nearest" });
+    const panel = byId("chat-panel");
+    panel.scrollIntoView({ block: "nearest" });
+    const link = panel.querySelector("a, textarea, input");
+    if (link) link.focus();
   } else if (level === "phone") {
     status.textContent = isAdvisor
       ? `${strings.fallbackPhoneAdvisor} ${config.seekerPhone || "—"}`

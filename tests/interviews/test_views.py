@@ -296,3 +296,14 @@ def test_managers_see_their_agencys_interviews_in_the_admin_without_the_notes(ap
     change = client.get(reverse("admin:interviews_appointment_change", args=[appointment.pk]))
     assert change.status_code == 200
     assert "Très privé" not in change.content.decode()
+
+
+def test_the_call_page_links_the_conversation_beside_the_video(advisor):
+    appointment = AppointmentFactory(advisor=advisor, now_open=True)
+    url = reverse("interviews:call", args=[appointment.pk])
+    advisor_page = login(advisor.user).get(url).content.decode()
+    assert reverse("chat:open_for_seeker", args=[appointment.seeker_id]) in advisor_page
+    seeker_page = login(appointment.seeker.user).get(url).content.decode()
+    assert reverse("chat:seeker_conversation") in seeker_page
+    assert "seekerPhone" in advisor_page
+    assert "seekerPhone" not in seeker_page
