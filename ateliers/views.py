@@ -569,6 +569,10 @@ def take_stop(request, seeker, pk, position):
     except TimeoutError:
         return _error("timeout", _("The recording is still being saved."), 504)
     answer.refresh_from_db()
+    if answer.take_token == token:
+        # The take runs in another server process (or is still being saved): it ends by itself
+        # at the answer time; the page asks again.
+        return JsonResponse({"type": "take", "status": "recording"}, status=202)
     payload = {"type": "take", "status": answer.status, "duration": answer.duration_seconds}
     if answer.status == AnswerStatus.READY:
         payload["media_url"] = reverse("ateliers:answer_media", args=[pk, position])

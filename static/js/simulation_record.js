@@ -29,8 +29,19 @@ function post(url, body) {
   }).then(async (response) => {
     const data = await response.json();
     if (!response.ok) throw new Error(data.detail || response.statusText);
+    data.httpStatus = response.status;
     return data;
   });
+}
+
+async function stopTake(url, body) {
+  // 202: the take is still being saved (or runs in another server process): ask again.
+  for (let attempt = 0; attempt < 60; attempt += 1) {
+    const take = await post(url, body);
+    if (take.httpStatus !== 202) return take;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  return { status: "failed" };
 }
 
 function tick(seconds, label) {
@@ -107,7 +118,7 @@ async function run() {
     await tick(answerSeconds, labels.recording);
     stopButton.disabled = true;
     status.textContent = labels.saving;
-    const take = await post(root.dataset.stopUrl, { token });
+    const take = await stopTake(root.dataset.stopUrl, { token });
     release();
     if (take.status === "ready") {
       status.textContent = labels.saved;

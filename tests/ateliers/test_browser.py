@@ -45,8 +45,9 @@ def signed_in_page(browser, live_server, user):
 
 def saved(page):
     """Waits for the page to say the take is saved (or failed, to fail fast with its words)."""
+    # Generous: the machine running the tests may be loaded, and saving waits for the encoder.
     page.locator("#simulation[data-state=saved], #simulation[data-state=failed]").wait_for(
-        timeout=30000
+        timeout=60000
     )
     assert page.locator("#simulation").get_attribute("data-state") == "saved", page.locator(
         "#sim-status"

@@ -250,3 +250,14 @@ def test_purge_command_enqueues_the_task(
     assert "purge: task" in out.getvalue()
     answer.refresh_from_db()
     assert answer.status == AnswerStatus.PURGED
+
+
+def test_stop_of_a_take_running_elsewhere_asks_to_retry(followed, make_client):
+    simulation = SimulationFactory(seeker=followed)
+    answer = SimulationAnswerFactory(simulation=simulation, position=1)
+    token, _relative = services.answer_take_begin(answer_id=answer.pk)
+    url = reverse("ateliers:take_stop", args=[simulation.pk, 1])
+    response = make_client(followed.user).post(
+        url, {"token": str(token)}, content_type="application/json"
+    )
+    assert response.status_code == 202 and response.json()["status"] == "recording"
