@@ -84,10 +84,28 @@ class InterviewSignallingConsumer(AsyncJsonWebsocketConsumer):
                 "closesAt": self.closes_at.isoformat(),
             }
         )
+        # A second page of the same participant takes over: the first one is closed, so that
+        # offers and answers never go to two pages at once.
+        await self.channel_layer.group_send(
+            self.group,
+            {"type": "signal.takeover", "sender": self.channel_name, "role": self.role},
+        )
         await self._publish({"type": "presence", "role": self.role, "state": "here"}, reply=True)
+
+    async def signal_takeover(self, event):
+        if event["sender"] != self.channel_name and event["role"] == self.role:
+            await self._error("replaced", "This call was opened in another page.")
+            self.replaced = True
+            await self.close(code=4409)
 
     async def disconnect(self, code):
         if self.role is None:
+            return
+        if getattr(self, "replaced", False):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            await call_record_leave(
+                appointment_id=self.appointment_id, user=self.scope["user"], code=code
+            )
             return
         await call_record_leave(
             appointment_id=self.appointment_id, user=self.scope["user"], code=code

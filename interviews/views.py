@@ -94,6 +94,7 @@ CALL_STRINGS = {
     "fallbackPhone": _("Your advisor will call you back by phone."),
     "fallbackPhoneAdvisor": _("The seeker asks to be called back by phone at:"),
     "windowClosed": _("The call window has closed."),
+    "replaced": _("This call is now open in another page or window."),
     "recheckCameraOk": _("working, you can see yourself."),
     "recheckMicrophoneOk": _("working, we hear you."),
     "recheckSilent": _("no sound heard: check that it is not muted."),

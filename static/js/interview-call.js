@@ -345,6 +345,7 @@ const handlers = {
   },
   error(message) {
     if (message.code === "window_closed") setStatus(strings.windowClosed);
+    if (message.code === "replaced") endCall(strings.replaced);
     console.warn("signalling error", message.code, message.detail);
   },
 };

@@ -314,3 +314,23 @@ async def test_a_dropped_connection_is_recorded_with_its_close_code(open_appoint
     await seeker.disconnect(code=1006)
     left = await sync_to_async(lambda: open_appointment.events.get(kind=EventKind.LEFT).detail)()
     assert left == {"role": "seeker", "code": 1006}
+
+
+async def test_a_second_page_of_the_same_participant_takes_over(open_appointment):
+    advisor, first = await pair(open_appointment)
+    second = await join(open_appointment.seeker.user, open_appointment.pk)
+    replaced = await first.receive_json_from(timeout=5)
+    assert replaced["type"] == "error"
+    assert replaced["code"] == "replaced"
+    assert (await first.receive_output(timeout=5))["type"] == "websocket.close"
+    await first.disconnect(code=4409)
+    told = []
+    while not await advisor.receive_nothing(timeout=0.3):
+        told.append(await advisor.receive_json_from())
+    assert {"type": "presence", "role": "seeker", "state": "here"} in told
+    assert not [m for m in told if m.get("state") == "left"]
+    await drain(second)
+    # Offers now reach the new page only, and the advisor is not told the seeker left.
+    await advisor.send_json_to({"type": "offer", "sdp": OFFER})
+    assert (await second.receive_json_from(timeout=5))["type"] == "offer"
+    await close(advisor, second)
