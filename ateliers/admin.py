@@ -68,6 +68,14 @@ class QuizQuestionInline(ManagerInline):
 @admin.register(Lesson)
 class LessonAdmin(ContentAdmin):
     list_display = ["title", "workshop", "position", "kind"]
+
+    def save_model(self, request, obj, form, change):
+        # The stored template gets a random name: keep the one the manager chose for download.
+        upload = form.cleaned_data.get("template")
+        if "template" in form.changed_data and upload and hasattr(upload, "content_type"):
+            obj.template_name = obj.template_name or upload.name[-200:]
+        super().save_model(request, obj, form, change)
+
     list_filter = ["workshop", "kind"]
     list_select_related = ["workshop"]
     search_fields = ["title"]
@@ -131,7 +139,13 @@ class LiveSessionAdmin(ManagerScopedAdmin):
     def save_model(self, request, obj, form, change):
         if not request.user.is_superuser:
             obj.agency_id = request.user.agency_id
+        cancelling = change and "cancelled_at" in form.changed_data and obj.cancelled_at
         super().save_model(request, obj, form, change)
+        if cancelling:
+            told = services.session_cancel(session_id=obj.pk)
+            self.message_user(
+                request, _("Session cancelled: %(count)s people are told.") % {"count": told}
+            )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

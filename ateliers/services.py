@@ -311,6 +311,27 @@ def session_fill(*, session_id: int) -> list[Registration]:
     return _promote_waiting(session)
 
 
+@transaction.atomic
+def session_cancel(*, session_id: int) -> int:
+    """Cancels a session and tells everyone registered or waiting (with METHOD:CANCEL for the
+    registered). Holds the session row lock. Returns how many people are told."""
+    session = LiveSession.objects.select_for_update().get(pk=session_id)
+    if session.cancelled_at is None:
+        session.cancelled_at = timezone.now()
+        session.save(update_fields=["cancelled_at"])
+    told = 0
+    for registration in Registration.objects.filter(session=session).exclude(
+        status=RegistrationStatus.CANCELLED
+    ):
+        registration_id = registration.pk
+        transaction.on_commit(
+            lambda pk=registration_id: _enqueue("email_registration", pk, "session_cancelled"),
+            robust=True,
+        )
+        told += 1
+    return told
+
+
 def registration_mark_reminded(*, registration_id: int) -> bool:
     """Claims the reminder of one registration: True once, False after (no double email)."""
     return bool(

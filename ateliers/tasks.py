@@ -26,6 +26,7 @@ SUBJECTS = {
     "promoted": lambda: _("A place freed up: you are registered for the live workshop"),
     "cancelled": lambda: _("Your registration for a live workshop is cancelled"),
     "reminder": lambda: _("Reminder: live workshop soon"),
+    "session_cancelled": lambda: _("A live workshop you registered for is cancelled"),
 }
 
 
@@ -43,6 +44,9 @@ def _send_registration(registration: Registration, kind: str) -> int:
             "promoted": _("A place freed up and it is yours: you are now registered."),
             "cancelled": _("Your registration is cancelled."),
             "reminder": _("Your live workshop starts soon."),
+            "session_cancelled": _(
+                "We are sorry: this session is cancelled. Other sessions are offered on the portal."
+            ),
         }
         body = _(
             "Hello,\n\n%(line)s\n\nWorkshop: %(title)s\nWhen: %(when)s (Paris time)\n"
@@ -57,7 +61,9 @@ def _send_registration(registration: Registration, kind: str) -> int:
         email = EmailMessage(str(SUBJECTS[kind]()), body, None, [user.email])
         if kind in ("registered", "promoted", "reminder"):
             email.attach("atelier.ics", build_ics(session, attendee=user), "text/calendar")
-        elif kind == "cancelled":
+        elif kind in ("cancelled", "session_cancelled") and (
+            registration.status == RegistrationStatus.REGISTERED or kind == "cancelled"
+        ):
             email.attach(
                 "atelier.ics", build_ics(session, attendee=user, cancel=True), "text/calendar"
             )

@@ -269,3 +269,44 @@ def test_managers_see_only_their_agencys_sessions_in_the_admin(
     other_manager = UserFactory(manager=True, agency=other_agency)
     listing = make_client(other_manager).get(reverse("admin:ateliers_livesession_changelist"))
     assert listing.status_code == 200 and f"/{ours.pk}/change/" not in listing.content.decode()
+
+
+@pytest.mark.django_db
+def test_manager_cancelling_a_session_tells_everyone(
+    live, agency, manager, make_client, django_capture_on_commit_callbacks
+):
+    a, b, c = seekers(agency, 3)
+    for person in (a, b, c):
+        services.session_register(session_id=live.pk, seeker=person)
+    mail.outbox.clear()
+    client = make_client(manager)
+    url = reverse("admin:ateliers_livesession_change", args=[live.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    local = timezone.localtime(live.starts_at)
+    now = timezone.localtime()
+    data = {
+        "workshop": live.workshop_id,
+        "facilitator": live.facilitator_id,
+        "starts_at_0": local.strftime("%d/%m/%Y"),
+        "starts_at_1": local.strftime("%H:%M:%S"),
+        "duration_minutes": live.duration_minutes,
+        "capacity": live.capacity,
+        "cancelled_at_0": now.strftime("%d/%m/%Y"),
+        "cancelled_at_1": now.strftime("%H:%M:%S"),
+        "registrations-TOTAL_FORMS": 3,
+        "registrations-INITIAL_FORMS": 3,
+    }
+    for index, registration in enumerate(Registration.objects.filter(session=live)):
+        data[f"registrations-{index}-id"] = registration.pk
+        data[f"registrations-{index}-session"] = live.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    live.refresh_from_db()
+    assert live.cancelled_at is not None
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(p.user.email for p in (a, b, c))
+    invitation = next(m for m in mail.outbox if m.to == [a.user.email])
+    assert str(icalendar.Calendar.from_ical(invitation.attachments[0][1])["method"]) == "CANCEL"
+    waiting = next(m for m in mail.outbox if m.to == [c.user.email])
+    assert waiting.attachments == []
