@@ -528,63 +528,65 @@ def main(args) -> Report:
     # commit, as every chat message does before it is acknowledged or delivered.
     report.add(Figure("context: pgbench one-client insert latency (one commit)", commit_ms, "ms"))
 
-    for layer in args.layers:
-        for servers in args.servers:
-            for rate in args.rates:
-                reset_messages()
-                with Servers(servers, layer) as urls:
-                    result = run_load_process(
-                        {
-                            "servers": urls,
-                            "conversations": conversations,
-                            "mode": "rate",
-                            "rate": rate,
-                            "duration": args.duration,
-                        }
+    for repeat in range(args.repeat):
+        for layer in args.layers:
+            for servers in args.servers:
+                for rate in args.rates:
+                    reset_messages()
+                    with Servers(servers, layer) as urls:
+                        result = run_load_process(
+                            {
+                                "servers": urls,
+                                "conversations": conversations,
+                                "mode": "rate",
+                                "rate": rate,
+                                "duration": args.duration,
+                            }
+                        )
+                    label = f"[{layer}, {servers} proc, {rate} msg/s{tag(repeat)}]"
+                    latencies = result["latencies_ms"] or [float("nan")]
+                    p50, p99 = median(latencies), percentile(latencies, 99)
+                    report.add(
+                        Figure(
+                            f"end-to-end latency p50 {label}",
+                            p50,
+                            "ms",
+                            r50 + e50,
+                            "Redis p50 + echo p50",
+                            5.0,
+                        )
                     )
-                label = f"[{layer}, {servers} proc, {rate} msg/s]"
-                latencies = result["latencies_ms"] or [float("nan")]
-                p50, p99 = median(latencies), percentile(latencies, 99)
-                report.add(
-                    Figure(
-                        f"end-to-end latency p50 {label}",
-                        p50,
-                        "ms",
-                        r50 + e50,
-                        "Redis p50 + echo p50",
-                        5.0,
+                    report.add(
+                        Figure(
+                            f"end-to-end latency p99 {label}",
+                            p99,
+                            "ms",
+                            r99 + e99,
+                            "Redis p99 + echo p99",
+                            5.0,
+                        )
                     )
-                )
-                report.add(
-                    Figure(
-                        f"end-to-end latency p99 {label}",
-                        p99,
-                        "ms",
-                        r99 + e99,
-                        "Redis p99 + echo p99",
-                        5.0,
+                    report.check(f"p99 under 25 ms {label}", p99 < 25)
+                    report.check(f"persisted {label}", persisted_count())
+                    for name in (
+                        "sent",
+                        "acked",
+                        "lost",
+                        "duplicated",
+                        "out_of_order",
+                        "gaps",
+                        "missed_live",
+                        "unanswered_syncs",
+                        "errors",
+                    ):
+                        report.check(f"{name} {label}", result[name])
+                    report.check(f"generator lag ms {label}", round(result["generator_lag_ms"], 1))
+                    report.check(
+                        f"ack latency p99 ms {label}",
+                        round(percentile(result["ack_latencies_ms"] or [0], 99), 2),
                     )
-                )
-                report.check(f"p99 under 25 ms {label}", p99 < 25)
-                report.check(f"persisted {label}", persisted_count())
-                for name in (
-                    "sent",
-                    "acked",
-                    "lost",
-                    "duplicated",
-                    "out_of_order",
-                    "gaps",
-                    "missed_live",
-                    "unanswered_syncs",
-                    "errors",
-                ):
-                    report.check(f"{name} {label}", result[name])
-                report.check(f"generator lag ms {label}", round(result["generator_lag_ms"], 1))
-                report.check(
-                    f"ack latency p99 ms {label}",
-                    round(percentile(result["ack_latencies_ms"] or [0], 99), 2),
-                )
 
+    for layer in args.layers if args.saturate > 0 else []:
         one = None
         for servers in (1, 2):
             reset_messages()
@@ -628,6 +630,10 @@ def main(args) -> Report:
     return report
 
 
+def tag(repeat: int) -> str:
+    return f", run {repeat + 1}" if ARGS.repeat > 1 else ""
+
+
 def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, to show it works")
@@ -637,6 +643,9 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--rates", default="50,200", help="offered messages per second")
     parser.add_argument("--servers", default="1,2", help="daphne processes for fixed rates")
     parser.add_argument("--layers", default="core,pubsub", help="core and/or pubsub")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="repeat the fixed rates, layers interleaved"
+    )
     parser.add_argument("--seekers", type=int, default=200)
     parser.add_argument("--advisors", type=int, default=20)
     args = parser.parse_args()
@@ -650,7 +659,7 @@ def parse() -> argparse.Namespace:
 
 
 if __name__ == "__main__":
-    arguments = parse()
+    arguments = ARGS = parse()
     if arguments.client:
         config_path = Path(arguments.client)
         outcome = asyncio.run(load(json.loads(config_path.read_text())))
