@@ -214,3 +214,30 @@ def test_manager_edits_workshops_in_the_admin(manager, advisor, followed, make_c
     assert workshop.lessons.get().title == "Se présenter en 2 minutes"
     for user in (advisor.user, followed.user):
         assert make_client(user).get(reverse("admin:ateliers_workshop_add")).status_code == 302
+
+
+def test_seeker_file_block_renders_progress(quiz, followed):
+    from django.template import Context, Template
+
+    lesson, (q1, right, _wrong), (q2, a, b, _c) = quiz
+    services.quiz_submit(seeker=followed, lesson=lesson, answers={q1.pk: {right.pk}})
+    html = Template("{% load ateliers_tags %}{% ateliers_seeker_progress seeker %}").render(
+        Context({"seeker": followed})
+    )
+    assert "Quiz CV : 1/2" in html
+    assert reverse("ateliers:seeker_progress", args=[followed.pk]) in html
+
+
+def test_template_download_needs_a_sign_in(followed, make_client, private_root):
+    from django.core.files.base import ContentFile
+
+    lesson = LessonFactory(template_name="modele.docx")
+    lesson.template.save("modele.docx", ContentFile(b"PK\x03\x04 model"), save=True)
+    url = reverse("ateliers:lesson_template", args=[lesson.workshop.slug, lesson.position])
+    from django.test import Client
+
+    assert Client().get(url).status_code == 302
+    response = make_client(followed.user).get(url)
+    assert response.status_code == 200
+    assert 'filename="modele.docx"' in response["Content-Disposition"]
+    assert b"".join(response.streaming_content) == b"PK\x03\x04 model"
