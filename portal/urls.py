@@ -4,6 +4,8 @@ from django.views.i18n import set_language
 
 from portal import views
 
+handler500 = "portal.views.server_error"
+
 portal_patterns = ([path("espace/", views.dispatch, name="dispatch")], "portal")
 
 urlpatterns = [

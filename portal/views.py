@@ -1,17 +1,27 @@
 """Health checks for the load balancer and the role-based entry point after login."""
 
 import asyncio
+import sys
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.contrib.auth.decorators import login_required
-from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.db import InterfaceError, OperationalError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.models import Role
+
+# An error of one of these kinds means a server the portal needs (PostgreSQL, Redis) is away
+# or overloaded, not a bug: the person is asked to try again. redis-py's errors derive from
+# neither, hence their names in the check below.
+UNAVAILABLE = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+REDIS_UNAVAILABLE = {"ConnectionError", "TimeoutError", "BusyLoadingError"}
+RETRY_AFTER_SECONDS = 10
 
 
 @never_cache
@@ -73,3 +83,28 @@ def dispatch(request: HttpRequest):
 def accessibility(request: HttpRequest):
     """The RGAA accessibility statement, public and linked from every page's footer."""
     return render(request, "portal/accessibility.html")
+
+
+def _dependency_unavailable(error: BaseException | None) -> bool:
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, UNAVAILABLE) or (
+            type(error).__module__.startswith("redis") and type(error).__name__ in REDIS_UNAVAILABLE
+        ):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: when the error comes from an unreachable database or channel layer, a 503
+    that says to try again in a moment (nothing was saved half-way: each write is one
+    transaction); any other error keeps Django's 500 page. Django (and asgiref, for the async
+    handler) call this inside the except block, so sys.exc_info() holds the error."""
+    if not _dependency_unavailable(sys.exc_info()[1]):
+        return defaults.server_error(request)
+    # Rendered without the request: its context processors would ask the database again.
+    response = HttpResponse(render_to_string("portal/unavailable.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

@@ -35,4 +35,8 @@ T = {
     "send a letter, free of charge (no stamp needed): Défenseur des droits, Libre réponse 71120, 75342 Paris CEDEX 07.": "envoyer un courrier, gratuitement (sans timbre) : Défenseur des droits, Libre réponse 71120, 75342 Paris CEDEX 07.",
     "Django site admin": "Site d'administration de Django",
     "Django administration": "Administration de Django",
+    "Service briefly unavailable": "Service momentanément indisponible",
+    "The portal cannot answer right now. Nothing you sent was saved half-way: please try again in a few moments.": "Le portail ne peut pas répondre pour le moment. Rien de ce que vous avez envoyé n'a été enregistré à moitié : réessayez dans quelques instants.",
+    "Your messages already sent are kept; if you were writing one, copy it before reloading the page.": "Vos messages déjà envoyés sont conservés ; si vous étiez en train d'en écrire un, copiez-le avant de recharger la page.",
+    "Try again": "Réessayer",
 }
