@@ -505,6 +505,9 @@ def appointment_set_outcome(*, appointment: Appointment, by, outcome: str, now=N
     )
     if outcome == Status.SEEKER_ABSENT and seeker_came:
         raise BookingError("seeker_joined")
+    if outcome == Status.SEEKER_ABSENT and now < appointment.window()[1]:
+        # The seeker may still come until the call window closes.
+        raise BookingError("not_finished")
     if outcome == Status.HELD and appointment.held_seconds is None:
         end = appointment.call_ended_at or min(now, appointment.ends_at)
         start = appointment.media_started_at or appointment.starts_at

@@ -205,3 +205,19 @@ def test_a_proposal_nobody_confirmed_is_cancelled_once_its_time_has_come():
     assert proposal.status == Status.CANCELLED
     assert proposal.cancelled_by is None
     assert proposal.cancel_reason
+
+
+def test_no_absence_before_the_window_closes_the_seeker_may_still_come():
+    late = AppointmentFactory(
+        starts_at=timezone.now().replace(microsecond=0) - dt.timedelta(minutes=50)
+    )  # ended 5 minutes ago: the seeker may still join for 25 minutes
+    with pytest.raises(BookingError, match="not_finished"):
+        services.appointment_set_outcome(
+            appointment=late, by=late.advisor.user, outcome=Status.SEEKER_ABSENT
+        )
+    later = late.starts_at + dt.timedelta(minutes=80)
+    services.appointment_set_outcome(
+        appointment=late, by=late.advisor.user, outcome=Status.SEEKER_ABSENT, now=later
+    )
+    late.refresh_from_db()
+    assert late.status == Status.SEEKER_ABSENT
