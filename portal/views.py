@@ -43,7 +43,9 @@ def _check_database() -> str:
 
 async def _round_trip_channel_layer() -> None:
     layer = get_channel_layer()
-    channel = await layer.new_channel("readyz.")
+    # The default prefix: channels_redis serves every process-local channel from one receive
+    # loop, which listens on the "specific." channel only once a consumer is connected.
+    channel = await layer.new_channel()
     await layer.send(channel, {"type": "readyz.ping"})
     await layer.receive(channel)
 
