@@ -140,7 +140,8 @@ async def test_no_junk_is_ever_relayed_by_the_consumer():
     from tests.interviews.factories import AppointmentFactory
     from tests.interviews.test_signalling import pair
 
-    junk = await sync_to_async(collect_junk)(150)
+    # At most 80 frames: the portal's socket guard allows a burst of 100 per connection.
+    junk = (await sync_to_async(collect_junk)(150))[:80]
     assert len(junk) > 50
     appointment = await sync_to_async(AppointmentFactory)(now_open=True)
     advisor, seeker = await pair(appointment)
