@@ -55,6 +55,7 @@ export class ChatClient {
     this.socket = null;
     this.attempt = 0;
     this.reconnectTimer = null;
+    this.retryTimer = null;
     this.pingTimer = null;
     this.typingTimer = null;
     this.lastTypingSent = 0;
@@ -82,6 +83,7 @@ export class ChatClient {
   stop() {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
+    clearTimeout(this.retryTimer);
     clearInterval(this.pingTimer);
     if (this.socket) this.socket.close();
   }
@@ -185,6 +187,16 @@ export class ChatClient {
   onError(frame) {
     if (frame.code === "rate_limited") {
       setTimeout(() => this.flushPending(), RATE_LIMIT_RETRY_MS);
+    } else if (frame.code === "server_error") {
+      // The server could not store or read (its database restarting) and the socket stays
+      // open: ask again in a moment, or the message would wait until the next reconnection.
+      // A message sent twice is stored once (its client_id).
+      this.syncing = false;
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => {
+        this.sync();
+        this.flushPending();
+      }, RATE_LIMIT_RETRY_MS);
     }
     this.announce(frame.detail);
   }
