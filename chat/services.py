@@ -50,10 +50,7 @@ def publish(conversation_id: int, event: dict) -> None:
         # In a server thread: hand the send to the server's event loop and return at once, so
         # that the database thread is free for the next message. Order is not needed: clients
         # order by seq and sync on a gap.
-        future = asyncio.run_coroutine_threadsafe(
-            layer.group_send(group_name(conversation_id), event), loop
-        )
-        future.add_done_callback(_log_publish_failure)
+        loop.call_soon_threadsafe(_spawn, layer.group_send(group_name(conversation_id), event))
         return
     try:
         async_to_sync(layer.group_send)(group_name(conversation_id), event)
@@ -73,9 +70,20 @@ def _server_loop():
     return loop
 
 
-def _log_publish_failure(future) -> None:
-    if not future.cancelled() and future.exception() is not None:
-        logger.error("chat: could not publish", exc_info=future.exception())
+# The event loop keeps only weak references to tasks: publishing tasks live here until done.
+_publishing: set[asyncio.Task] = set()
+
+
+def _spawn(coroutine) -> None:
+    task = asyncio.get_running_loop().create_task(coroutine)
+    _publishing.add(task)
+    task.add_done_callback(_publishing.discard)
+    task.add_done_callback(_log_publish_failure)
+
+
+def _log_publish_failure(task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("chat: could not publish", exc_info=task.exception())
 
 
 def conversation_for_seeker(*, seeker) -> Conversation:

@@ -47,6 +47,7 @@ def daphne_servers(count: int):
         "CHAT_LAYER_PREFIX": f"chattest{uuid.uuid4().hex[:8]}",
         "PYTHONPATH": str(ROOT),
         "DJANGO_ALLOW_ASYNC_UNSAFE": "",
+        "PYTHONUNBUFFERED": "1",
     }
     processes, urls, logs, handles = [], [], [], []
     try:

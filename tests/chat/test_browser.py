@@ -3,6 +3,7 @@ socket is cut, messages written meanwhile on both sides arrive after reconnectio
 
 import os
 import re
+from pathlib import Path
 
 import pytest
 
@@ -125,3 +126,56 @@ def test_nothing_is_lost_nor_doubled_when_the_seeker_drops(
     stored = list(Message.objects.order_by("seq").values_list("seq", "body"))
     assert [seq for seq, _ in stored] == [1, 2, 3, 4, 5, 6]
     assert [body for _, body in stored].count("Écrit hors ligne") == 1
+
+
+def test_a_seeker_shares_a_cv_and_the_advisor_downloads_it(
+    conversation, followed, referent, monkeypatch, tmp_path
+):
+    require_or_skip(os.path.exists(CHROMIUM), "Chromium")
+    from playwright.sync_api import expect, sync_playwright
+
+    cv = tmp_path / "Mon CV.pdf"
+    cv.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    cookies = {"seeker": session_cookie(followed.user), "advisor": session_cookie(referent.user)}
+    url = f"/messagerie/{conversation.pk}/"
+
+    with daphne_servers(1) as (base,):
+        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            try:
+                pages = {}
+                for who in ("seeker", "advisor"):
+                    context = browser.new_context(locale="fr-FR", accept_downloads=True)
+                    context.add_cookies([{"name": "sessionid", "value": cookies[who], "url": base}])
+                    pages[who] = context.new_page()
+                    pages[who].set_default_timeout(15000)
+                    pages[who].goto(base + url)
+                expect.set_options(timeout=15000)
+                seeker, advisor = pages["seeker"], pages["advisor"]
+                for page in (seeker, advisor):
+                    expect(page.locator(ROOT)).to_have_attribute("data-connection", "connected")
+
+                seeker.get_by_label("Partager un fichier").set_input_files(str(cv))
+                seeker.get_by_role("button", name="Envoyer le fichier").focus()
+                seeker.keyboard.press("Enter")
+
+                link = advisor.get_by_role("link", name="Fichier : Mon CV.pdf")
+                seeker.wait_for_timeout(3000)
+                print(
+                    "DEBUG",
+                    seeker.locator("[data-chat-announcer]").inner_text(),
+                    seeker.url,
+                    seeker.locator("[data-chat-log]").inner_html()[-800:],
+                )
+                expect(link).to_have_count(1)
+                expect(seeker.get_by_role("link", name="Fichier : Mon CV.pdf")).to_have_count(1)
+                with advisor.expect_download() as download:
+                    link.click()
+                assert download.value.suggested_filename == "Mon CV.pdf"
+                assert Path(download.value.path()).read_bytes() == cv.read_bytes()
+            finally:
+                browser.close()
+
+    message = Message.objects.get()
+    assert message.attachment_type == "application/pdf"
