@@ -59,7 +59,7 @@ FAKE_MEDIA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-medi
 
 
 @pytest.fixture
-def playwright_instance():
+def playwright_instance(monkeypatch):
     """Per test, not per session: the sync API keeps an event loop running in the main thread,
     which the async tests of this directory (pytest-asyncio) could not run beside."""
     import os
@@ -70,7 +70,7 @@ def playwright_instance():
     from playwright.sync_api import sync_playwright
 
     # The sync API runs an event loop in this thread; the ORM must be allowed beside it.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         yield playwright
 

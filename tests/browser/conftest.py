@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from django.db import connections
 
 from tests.conftest import CHROMIUM, require_or_skip
 
@@ -18,15 +19,20 @@ BASE_ARGS = [
 FAKE_MEDIA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 
 
-@pytest.fixture(scope="session")
-def playwright_instance():
+@pytest.fixture
+def playwright_instance(monkeypatch):
+    """Per test, never per session: the sync API keeps an event loop running in the main
+    thread, beside which the suite's async tests (pytest-asyncio) could not run their own."""
     require_or_skip(os.path.exists(CHROMIUM), "Chromium")
     from playwright.sync_api import sync_playwright
 
     # The sync API runs an event loop in this thread; the ORM must be allowed beside it.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         yield playwright
+        # The ORM's connections opened beside Playwright's loop: close them, or the test
+        # database cannot be flushed or dropped.
+        connections.close_all()
 
 
 @pytest.fixture

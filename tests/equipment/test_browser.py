@@ -31,12 +31,12 @@ PASSWORD = "un-mot-de-passe-solide"
 
 
 @pytest.fixture
-def chromium():
+def chromium(monkeypatch):
     require_or_skip(os.path.exists(CHROMIUM), "Chromium")
     from playwright.sync_api import sync_playwright
 
     # The sync API runs an event loop in this thread; the ORM must be allowed beside it.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
 
         def launch(*, allow_media: bool, devices: bool = True):

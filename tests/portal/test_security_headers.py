@@ -16,7 +16,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_check_deploy_reports_nothing_with_production_settings():
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     env.update(
         DJANGO_SETTINGS_MODULE="portal.settings.production",
         SECRET_KEY=secrets.token_urlsafe(60),
@@ -38,7 +42,11 @@ def test_check_deploy_reports_nothing_with_production_settings():
 
 
 def test_production_settings_values():
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     env.update(
         DJANGO_SETTINGS_MODULE="portal.settings.production",
         SECRET_KEY=secrets.token_urlsafe(60),
