@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.layers import get_channel_layer
+from channels.layers import channel_layers, get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.db import connections
 from django.test import Client
@@ -42,6 +42,9 @@ def communicator(session_id: int, *, cookie, origin=ORIGIN):
 
 @pytest.fixture
 async def open_socket():
+    # A fresh Redis channel layer per test: each test runs on its own event loop, and a layer
+    # whose pools were made on an earlier test's loop fails with "Connection closed by server".
+    channel_layers.backends.clear()
     opened = []
 
     async def _open(session_id, cookie, *, origin=ORIGIN, expect=True):
