@@ -13,6 +13,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from portal.routing import websocket_urlpatterns  # noqa: E402
+from portal.shutdown import FinishWhenCancelled  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
@@ -22,3 +23,6 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# Applied last, outside everything: see portal/shutdown.py.
+application = FinishWhenCancelled(application)
