@@ -25,3 +25,29 @@ def chat_body(text):
     from chat.payloads import render_body
 
     return render_body(text or "")
+
+
+@register.inclusion_tag("chat/_call_panel_body.html", takes_context=True)
+def chat_call_panel(context, seeker):
+    """The seeker's conversation beside the video of an interview (reads only: a conversation
+    that does not exist yet is reached through its page instead)."""
+    from chat.forms import AttachmentForm, MessageForm
+    from chat.models import Conversation
+    from chat.views import _client_strings
+
+    user = context["request"].user
+    conversation = (
+        Conversation.objects.for_user(user)
+        .select_related("seeker__user", "seeker__referent__user")
+        .filter(seeker=seeker)
+        .first()
+    )
+    if conversation is None:
+        return {"conversation": None, "role": context.get("role"), "seeker": seeker}
+    return selectors.conversation_page(conversation, user) | {
+        "user": user,
+        "csrf_token": context.get("csrf_token"),
+        "form": MessageForm(),
+        "file_form": AttachmentForm(),
+        "chat_strings": _client_strings(),
+    }
