@@ -497,6 +497,9 @@ def _save_take(answer_id: int, token: uuid.UUID, relative: str):
     """Runs in the recorder's worker thread once the take's peer is closed."""
 
     def on_done(result: TakeResult) -> None:
+        # A take cut by a lost connection (tab closed, network gone) is not kept: it would
+        # replace a complete earlier answer with a fragment.
+        interrupted = result.outcome is not None and result.outcome.reason == "disconnected"
         close_old_connections()
         try:
             services.answer_take_finish(
@@ -504,7 +507,7 @@ def _save_take(answer_id: int, token: uuid.UUID, relative: str):
                 token=token,
                 relative=relative,
                 duration=result.duration,
-                ok=result.ok,
+                ok=result.ok and not interrupted,
             )
         finally:
             connection.close()
