@@ -39,4 +39,6 @@ T = {
     "The portal cannot answer right now. Nothing you sent was saved half-way: please try again in a few moments.": "Le portail ne peut pas répondre pour le moment. Rien de ce que vous avez envoyé n'a été enregistré à moitié : réessayez dans quelques instants.",
     "Your messages already sent are kept; if you were writing one, copy it before reloading the page.": "Vos messages déjà envoyés sont conservés ; si vous étiez en train d'en écrire un, copiez-le avant de recharger la page.",
     "Try again": "Réessayer",
+    "In the administration, the fields of the answer choices of a quiz question, laid out as a table, are labelled by their column header only (RGAA criterion 11.1).": "Dans l'administration, les champs des choix de réponse d'une question de quiz, présentés en tableau, ne sont étiquetés que par l'en-tête de leur colonne (critère RGAA 11.1).",
+    "In the administration, the help icon of the skills selector carries a label that assistive technologies may not announce (RGAA criterion 7.1).": "Dans l'administration, l'icône d'aide du sélecteur de compétences porte une étiquette que les technologies d'assistance peuvent ne pas restituer (critère RGAA 7.1).",
 }

@@ -74,12 +74,28 @@ def world(agency):
     }
 
 
+# Django's own admin widgets that the portal does not restyle, listed as known
+# non-conformities in the accessibility statement: the inputs of tabular inlines are labelled
+# by their column header only, and the filter widget's help icon carries a prohibited
+# aria-label. Anything else in the admin fails the test.
+KNOWN_DJANGO_ADMIN = (
+    ("label (critical)", "#id_choices-"),
+    ("aria-prohibited-attr (serious)", ".help-tooltip.search-label-icon"),
+)
+
+
+def _known(problem: str) -> bool:
+    return "/admin/" in problem.split(":", 1)[0] and any(
+        rule in problem and where in problem for rule, where in KNOWN_DJANGO_ADMIN
+    )
+
+
 def _check(browser, live_server, user, paths):
     context = context_for(browser, live_server, user)
     try:
         page = context.new_page()
         page.set_default_timeout(15000)
-        problems = audit(page, live_server.url, paths)
+        problems = [p for p in audit(page, live_server.url, paths) if not _known(p)]
     finally:
         context.close()
     assert problems == [], "\n".join(problems)
@@ -234,4 +250,6 @@ def test_manager_admin_pages(browser, live_server, world):
         request = type("R", (), {"user": manager})()
         if model_admin.has_view_permission(request):
             paths.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
+        if model_admin.has_add_permission(request):
+            paths.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_add"))
     _check(browser, live_server, manager, paths)

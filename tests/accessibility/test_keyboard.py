@@ -11,7 +11,7 @@ from django.utils import timezone
 from advisors.models import Skill
 from interviews.models import Appointment
 from seekers.models import AccessibilityNeed, EnrolmentStep, Seeker
-from tests.accessibility.helpers import context_for
+from tests.accessibility.helpers import context_for, violations
 from tests.accessibility.keyboard import arrow_to, focused, tab_to
 from tests.accounts.factories import AgencyFactory
 from tests.advisors.factories import AdvisorFactory
@@ -158,7 +158,10 @@ def test_chatting_with_the_keyboard_alone(browser, agency):
         tab_to(page, "Envoyer")
         page.keyboard.press("Space")
         page.get_by_text("Merci !").last.wait_for()
+        # The live state of the conversation (connected, messages acknowledged) passes axe too.
+        problems = violations(page)
         context.close()
+    assert problems == [], "\n".join(problems)
 
     bodies = list(
         Message.objects.filter(conversation__seeker=seeker)
