@@ -60,7 +60,7 @@ class TakeOutcome:
     connected: bool
     video_frames: int
     audio_frames: int
-    reason: str  # "stopped", "time_limit", "disconnected", "no_connection", "error"
+    reason: str  # "stopped", "time_limit", "disconnected", "stalled", "no_connection"
     # Seconds from the connection to the first video frame (None without video).
     first_frame_delay: float | None = None
 
@@ -157,12 +157,14 @@ class RecordingPeer:
         await self._first(
             [self.ended, self.stop_requested, video.finished], self.max_seconds + STALL_SECONDS
         )
-        if self.stop_requested.is_set() and not video.finished.is_set():
-            reason = "stopped"
-        elif self.ended.is_set():
-            reason = "disconnected"
-        else:
+        if video.reached_cutoff:
             reason = "time_limit"
+        elif self.stop_requested.is_set():
+            reason = "stopped"
+        elif self.ended.is_set() or video.finished.is_set():
+            reason = "disconnected"  # the connection, or the sender's track, went away
+        else:
+            reason = "stalled"  # no frame reached the limit in time
         await self._drain()
         return self._outcome(True, reason)
 

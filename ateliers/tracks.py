@@ -55,6 +55,7 @@ class RebasedTrack(MediaStreamTrack):
         self.last_seconds = 0.0  # the take time of the last frame handed to the encoder
         self.cutoff: float | None = None  # take time after which the relay ends
         self.finished = asyncio.Event()
+        self.reached_cutoff = False  # ended by its cutoff, not by the sender going away
         self.frames = 0
 
     def end_at(self, seconds: float) -> None:
@@ -88,6 +89,7 @@ class RebasedTrack(MediaStreamTrack):
         frame.pts = pts
         seconds = float(pts * frame.time_base)
         if self.cutoff is not None and seconds > self.cutoff:
+            self.reached_cutoff = True
             raise MediaStreamError
         self.last_seconds = seconds
         self.frames += 1

@@ -144,3 +144,33 @@ async def test_the_time_limit_ends_a_take_the_client_never_stops(tmp_path):
     assert 1.3 <= decoded_video(path)[1] <= 1.55
     assert len(host) == 0
     host.shutdown()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_take_cut_by_a_lost_connection_is_not_kept(followed, private_root, make_client):
+    simulation = await sync_to_async(SimulationFactory)(seeker=followed)
+    answer = await sync_to_async(SimulationAnswerFactory)(
+        simulation=simulation, position=1, answer_seconds=10
+    )
+    client = await sync_to_async(make_client)(followed.user)
+    try:
+        offer_url = reverse("ateliers:take_offer", args=[simulation.pk, 1])
+        async with ClientPeer() as peer:
+            offer = await peer.offer()
+            status, body = await sync_to_async(post_json)(client, offer_url, {"sdp": offer})
+            assert status == 200
+            await peer.accept(body["sdp"])
+            await asyncio.wait_for(peer.connected.wait(), 10)
+            await asyncio.sleep(1.5)
+        # The tab is gone without a stop: the server sees the connection close.
+        for _ in range(100):
+            answer = await SimulationAnswer.objects.aget(pk=answer.pk)
+            if answer.status != AnswerStatus.RECORDING:
+                break
+            await asyncio.sleep(0.1)
+        assert answer.status == AnswerStatus.FAILED
+        assert answer.recording == ""
+        folder = private_root / "ateliers" / "simulations" / str(simulation.pk)
+        assert not folder.exists() or not any(folder.iterdir())
+    finally:
+        await sync_to_async(connections.close_all)()
