@@ -482,7 +482,11 @@ def _sessions(agency, advisors, workshops, seekers, now) -> None:
         if past and people:
             messages = []
             for seq, (who, body) in enumerate(ROOM_MESSAGES, start=1):
-                author = session.facilitator.user if who == "facilitator" else people[seq % len(people)].user
+                author = (
+                    session.facilitator.user
+                    if who == "facilitator"
+                    else people[seq % len(people)].user
+                )
                 messages.append(
                     RoomMessage(
                         session=session,

@@ -339,15 +339,23 @@ class LiveSessionQuerySet(models.QuerySet):
         return self.filter(starts_at__gte=now or timezone.now(), cancelled_at__isnull=True)
 
     def with_counts(self):
-        from django.db.models import Count
+        """Registered and waiting counts as subqueries, so they stay right whatever joins the
+        queryset's filters made."""
+        from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+        from django.db.models.functions import Coalesce
+
+        def count(status):
+            rows = (
+                Registration.objects.filter(session=OuterRef("pk"), status=status)
+                .values("session")
+                .annotate(n=Count("pk"))
+                .values("n")
+            )
+            return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
 
         return self.annotate(
-            registered_count=Count(
-                "registrations", filter=Q(registrations__status=RegistrationStatus.REGISTERED)
-            ),
-            waiting_count=Count(
-                "registrations", filter=Q(registrations__status=RegistrationStatus.WAITING)
-            ),
+            registered_count=count(RegistrationStatus.REGISTERED),
+            waiting_count=count(RegistrationStatus.WAITING),
         )
 
 

@@ -161,11 +161,11 @@ def sessions_for_seeker(seeker, now=None):
     now = now or timezone.now()
     return (
         LiveSession.objects.filter(
-            Q(agency_id=seeker.agency_id) | Q(registrations__seeker=seeker),
+            Q(agency_id=seeker.agency_id)
+            | Q(pk__in=Registration.objects.filter(seeker=seeker).values("session_id")),
             cancelled_at__isnull=True,
             starts_at__gte=now - timedelta(hours=3),
         )
-        .distinct()
         .select_related("workshop", "facilitator__user")
         .with_counts()
         .prefetch_related(

@@ -305,12 +305,15 @@ def _visible_session(user, pk):
     if seeker is not None:
         from django.db.models import Q
 
-        sessions = sessions.filter(Q(agency_id=seeker.agency_id) | Q(registrations__seeker=seeker))
+        sessions = sessions.filter(
+            Q(agency_id=seeker.agency_id)
+            | Q(pk__in=Registration.objects.filter(seeker=seeker).values("session_id"))
+        )
     elif advisor is not None:
         sessions = sessions.filter(facilitator=advisor)
     else:
         raise Http404
-    return get_object_or_404(sessions.with_counts().distinct(), pk=pk)
+    return get_object_or_404(sessions.with_counts(), pk=pk)
 
 
 @login_required

@@ -310,3 +310,20 @@ def test_manager_cancelling_a_session_tells_everyone(
     assert str(icalendar.Calendar.from_ical(invitation.attachments[0][1])["method"]) == "CANCEL"
     waiting = next(m for m in mail.outbox if m.to == [c.user.email])
     assert waiting.attachments == []
+
+
+@pytest.mark.django_db
+def test_counts_stay_right_for_a_session_of_another_agency_one_is_registered_to(
+    advisor, agency, other_agency, make_client
+):
+    from tests.advisors.factories import AdvisorFactory
+
+    elsewhere = LiveSessionFactory(facilitator=AdvisorFactory(agency=other_agency), capacity=2)
+    seeker = SeekerFactory(agency=agency)
+    others = [SeekerFactory(agency=other_agency) for _ in range(3)]
+    for person in [*others[:1], seeker, *others[1:]]:
+        services.session_register(session_id=elsewhere.pk, seeker=person)
+    page = make_client(seeker.user).get(elsewhere.get_absolute_url())
+    assert page.status_code == 200
+    assert page.context["live"].registered_count == 2
+    assert page.context["live"].waiting_count == 2
