@@ -108,3 +108,28 @@ def test_seeker_records_two_answers_and_replays_them(
     finally:
         context.close()
         connections.close_all()
+
+
+def test_a_refused_camera_is_explained_and_nothing_is_recorded(
+    playwright_instance, live_server, followed, banks
+):
+    from ateliers import services
+    from tests.ateliers.conftest import BASE_ARGS
+    from tests.conftest import CHROMIUM
+
+    simulation = services.simulation_start(seeker=followed, job_family="retail")
+    # Without --use-fake-ui-for-media-stream, Chromium denies the camera.
+    browser = playwright_instance.chromium.launch(
+        executable_path=CHROMIUM, args=[*BASE_ARGS, "--use-fake-device-for-media-stream"]
+    )
+    try:
+        context, page = signed_in_page(browser, live_server, followed.user)
+        page.goto(f"{live_server.url}/ateliers/simulations/{simulation.pk}/questions/1/")
+        page.get_by_role("button", name="Commencer").click()
+        page.get_by_text("Votre caméra n'a pas pu être ouverte").wait_for()
+        assert page.get_by_role("button", name="Commencer").is_enabled()
+        assert simulation.answers.get(position=1).status == AnswerStatus.EMPTY
+        context.close()
+    finally:
+        browser.close()
+        connections.close_all()
