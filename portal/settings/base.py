@@ -329,9 +329,16 @@ CHAT_MAX_UPLOAD_BYTES = env_int("CHAT_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 # redis-py 8 times socket reads out after 5 s by default, the very time channels_redis blocks in
 # BZPOPMIN: every consumer idle for 5 s then dies with "Timeout reading" (channels_redis#422,
 # redis-py#4091). The layer's connections get a read timeout longer than that wait.
+# redis-py 8's pool also holds at most 100 connections and raises MaxConnectionsError beyond:
+# when more than 100 websockets reconnect at once (a daphne restart), every handshake's
+# group_add failed and the clients' retries kept it so (bench/connections.py: 0 of 2,000 back).
 if CHANNEL_LAYERS["default"]["BACKEND"].startswith("channels_redis"):
     CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [
-        {"address": REDIS_URL, "socket_timeout": env_int("CHANNEL_REDIS_SOCKET_TIMEOUT", 15)}
+        {
+            "address": REDIS_URL,
+            "socket_timeout": env_int("CHANNEL_REDIS_SOCKET_TIMEOUT", 15),
+            "max_connections": env_int("CHANNEL_REDIS_MAX_CONNECTIONS", 2000),
+        }
     ]
 
 # --- Interviews (issue 5) ------------------------------------------------------------------
