@@ -20,7 +20,8 @@ CHANNEL_LAYERS = {
     "default": {
         "BACKEND": LAYERS[os.environ.get("CHAT_BENCH_LAYER", "core")],
         "CONFIG": {
-            "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],  # noqa: F405
+            # The portal's host settings (read timeout, pool size), on the bench's Redis.
+            "hosts": [{**CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0], "socket_timeout": 15}],  # noqa: F405
             "prefix": os.environ.get("CHAT_BENCH_PREFIX", "benchchat"),
         },
     }

@@ -6,7 +6,8 @@ process of their own, and stay idle. Measured on the daphne process: memory per 
 with N open minus RSS before, over N) and idle CPU (CPU seconds over a 20 s idle window). Anchor
 in the same run: a bare `websockets` server (bench/chat_echo.py) holding the same clients.
 Target: within 2x. Then daphne is restarted (SIGTERM, a new process on the same port) and every
-client reconnects as soon as it notices the close (retrying every 100-300 ms): the time until
+client reconnects as the portal's chat.js does (full-jitter exponential backoff, 0.5 s doubling
+to 15 s, at least 100 ms): the time until
 1,000 clients are back, from the SIGTERM, and the number never back. Target: 1,000 back within 5 s,
 none lost.
 
@@ -24,9 +25,10 @@ import resource
 import subprocess
 import sys
 import time
+from collections import Counter
 
 from bench import chat_load
-from bench.common import ROOT, Figure, Report
+from bench.common import ROOT, Figure, Report, migrated_database
 
 DB_NAME = "bench_connections"
 
@@ -84,6 +86,12 @@ def wait_port(port: int, timeout: float = 30) -> None:
     raise RuntimeError(f"port {port} did not open")
 
 
+def backoff_delay(attempt: int) -> float:
+    """static/js/chat.js's reconnection delay: full jitter over a capped exponential step."""
+    step = min(15_000, 500 * 2**attempt)
+    return max(100, int(random.random() * step)) / 1000  # noqa: S311
+
+
 # --- The load process: holds the sockets, reconnects, answers commands on stdin ----------------
 
 
@@ -97,11 +105,12 @@ async def hold(config: dict) -> None:
     closed_at: dict[int, float] = {}
     back_at: dict[int, float] = {}
     handshake_failures = 0
+    reasons: Counter = Counter()
     semaphore = asyncio.Semaphore(50)
 
     async def client(index: int, entry: dict) -> None:
         nonlocal handshake_failures
-        first = True
+        first, attempt = True, 0
         while True:
             try:
                 if first:
@@ -121,10 +130,13 @@ async def hold(config: dict) -> None:
                         compression=None,
                         open_timeout=60,
                     )
-            except (OSError, websockets.InvalidHandshake, TimeoutError):
+            except (OSError, websockets.InvalidHandshake, TimeoutError) as error:
                 handshake_failures += 1
-                await asyncio.sleep(random.uniform(0.1, 0.3))  # noqa: S311
+                reasons[f"{type(error).__name__}: {str(error)[:60]}"] += 1
+                await asyncio.sleep(backoff_delay(attempt))
+                attempt += 1
                 continue
+            attempt = 0
             if index in closed_at and index not in back_at:
                 back_at[index] = time.time()
             first = False
@@ -137,7 +149,8 @@ async def hold(config: dict) -> None:
             open_now.discard(index)
             closed_at[index] = time.time()
             back_at.pop(index, None)
-            await asyncio.sleep(random.uniform(0.1, 0.3))  # noqa: S311
+            await asyncio.sleep(backoff_delay(attempt))
+            attempt += 1
 
     tasks = []
     loop = asyncio.get_running_loop()
@@ -156,6 +169,7 @@ async def hold(config: dict) -> None:
                 "handshake_failures": handshake_failures,
                 "closed": len(closed_at),
                 "back": sorted(back_at.values()),
+                "reasons": reasons.most_common(5),
             }
             print(json.dumps(state), flush=True)
     for task in tasks:
@@ -228,7 +242,7 @@ def main(args) -> Report:
     report = Report("connections", args.quick)
     report.check("load average before", os.getloadavg())
     chat_load.DB_NAME = DB_NAME
-    chat_load.prepare_database()
+    migrated_database(DB_NAME, chat_load.server_env("core"))
     chat_load.setup_orm()
     conversations = chat_load.seed(args.clients, max(1, args.clients // 200))
     clients = [{"id": c["id"], "seeker": c["seeker"]} for c in conversations]
@@ -315,6 +329,7 @@ def main(args) -> Report:
         report.check("clients back", len(back))
         report.check("clients never back (lost)", len(clients) - state["open"])
         report.check("handshake failures in all", state["handshake_failures"])
+        report.check("handshake failure reasons", state["reasons"])
         if len(back) >= target:
             at = back[target - 1]
             report.add(

@@ -32,7 +32,7 @@ import subprocess
 import sys
 import time
 
-from bench.common import ROOT, Figure, Report, median, percentile
+from bench.common import ROOT, Figure, Report, median, migrated_database, percentile
 
 PG = "postgres://postgres@127.0.0.1:5432"
 MEASURED = 250  # seekers of the measured advisor
@@ -78,15 +78,7 @@ def build(database: str, size: dict, *, reuse: bool) -> float:
     if reuse and existing_signature(database) == signature(size):
         return 0.0
     started = time.monotonic()
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {database}")
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-        cwd=ROOT,
-        env=env_for(database),
-        check=True,
-    )
+    migrated_database(database, env_for(database))
     with psycopg.connect(f"{PG}/{database}", autocommit=True) as connection:
         connection.execute("SET synchronous_commit = off")
         connection.execute("SET maintenance_work_mem = '256MB'")

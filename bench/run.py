@@ -8,8 +8,16 @@ import time
 from bench.common import ROOT, write_markdown
 
 # Each entry is a module of bench/ that accepts --quick and writes var/bench/<name>.json.
+# bench/ateliers_recording.py is not listed: it prints its figures and takes no --quick.
 BENCHMARKS = [
     "bench.channel_layer",
+    "bench.chat_load",
+    "bench.connections",
+    "bench.slow_consumers",
+    "bench.soak",
+    "bench.dashboard",
+    "bench.equipment_check",
+    "bench.interview_setup",
 ]
 
 

@@ -30,7 +30,7 @@ import uuid
 from pathlib import Path
 
 from bench import chat_load
-from bench.common import ROOT, Figure, Report, median, percentile
+from bench.common import ROOT, Figure, Report, median, migrated_database, percentile
 
 DB_NAME = "bench_slow_consumers"
 
@@ -170,7 +170,7 @@ def main(args) -> Report:
     report = Report("slow_consumers", args.quick)
     report.check("load average before", os.getloadavg())
     chat_load.DB_NAME = DB_NAME
-    chat_load.prepare_database()
+    migrated_database(DB_NAME, chat_load.server_env("core"))
     chat_load.setup_orm()
     conversations = chat_load.seed(args.seekers, max(1, args.seekers // 10))
     servers = chat_load.Servers(1, "core")

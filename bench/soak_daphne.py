@@ -1,0 +1,76 @@
+"""daphne as bench/soak.py starts it: the same command line, plus a SIGUSR1 handler that writes
+the process's live asyncio tasks and threads to the file named by SOAK_STATE_FILE (leak checks).
+
+python -m bench.soak_daphne -b 127.0.0.1 -p PORT portal.asgi:application
+"""
+
+import asyncio
+import json
+import os
+import signal
+import threading
+from collections import Counter
+
+
+def sockets() -> dict:
+    """This process's TCP sockets by kind: accepted clients, PostgreSQL, Redis, other."""
+    inodes = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    listening = set()
+    rows = []
+    for table in ("/proc/self/net/tcp", "/proc/self/net/tcp6"):
+        with open(table) as handle:
+            for line in handle.readlines()[1:]:
+                fields = line.split()
+                local, remote, status, inode = fields[1], fields[2], fields[3], fields[9]
+                if inode not in inodes:
+                    continue
+                local_port, remote_port = (
+                    int(local.split(":")[1], 16),
+                    int(remote.split(":")[1], 16),
+                )
+                if status == "0A":  # LISTEN
+                    listening.add(local_port)
+                else:
+                    rows.append((local_port, remote_port))
+    kinds = Counter()
+    for local_port, remote_port in rows:
+        if local_port in listening:
+            kinds["clients"] += 1
+        elif remote_port == 5432:
+            kinds["postgresql"] += 1
+        elif remote_port == 6379:
+            kinds["redis"] += 1
+        else:
+            kinds["other"] += 1
+    return dict(kinds)
+
+
+def dump(*_):
+    from twisted.internet import reactor
+
+    loop = getattr(reactor, "_asyncioEventloop", None)
+    tasks = asyncio.all_tasks(loop) if loop is not None else set()
+    names = Counter(getattr(task.get_coro(), "__qualname__", "?") for task in tasks)
+    state = {
+        "tasks": len(tasks),
+        "task_kinds": names.most_common(10),
+        "threads": threading.active_count(),
+        "fds": len(os.listdir("/proc/self/fd")),
+        "sockets": sockets(),
+    }
+    with open(os.environ["SOAK_STATE_FILE"], "w") as handle:
+        json.dump(state, handle)
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGUSR1, dump)
+    from daphne.cli import CommandLineInterface
+
+    CommandLineInterface.entrypoint()
