@@ -259,3 +259,14 @@ def test_reading_interview_notes_is_audited(advisor, followed):
     assert response.status_code == 200
     entries = AuditEntry.objects.filter(seeker=followed, action=AuditAction.OPENED_NOTES)
     assert list(entries.values_list("actor", flat=True)) == [advisor.user.pk]
+
+
+def test_the_file_shows_equipment_checks_and_workshop_progress(advisor, followed):
+    from tests.equipment.factories import EquipmentCheckFactory
+
+    EquipmentCheckFactory(user=followed.user, seeker=followed, failed=True)
+
+    content = login(advisor.user).get(reverse("casefile:file", args=[followed.pk])).content.decode()
+
+    assert 'id="equipment-file-title"' in content
+    assert "e-ateliers" in content.lower()
