@@ -90,11 +90,14 @@ class Prober:
         self.running = True
 
     async def run(self) -> None:
+        # One loop per page: a request held by the pool's timeout delays no other page.
+        await asyncio.gather(*(self._probe(url, session) for url, session in self.targets))
+
+    async def _probe(self, url: str, session: str | None) -> None:
         while self.running:
-            for url, session in self.targets:
-                asked_at = time.monotonic()
-                status, body = await asyncio.to_thread(fetch, url, session)
-                self.answers.append((asked_at, url, status, body))
+            asked_at = time.monotonic()
+            status, body = await asyncio.to_thread(fetch, url, session)
+            self.answers.append((asked_at, url, status, body))
             await asyncio.sleep(0.2)
 
     def bad_answers(self) -> list[str]:
