@@ -1,6 +1,6 @@
 """Connection capacity (issue 8 item 4): idle websockets on one daphne process, then a restart.
 
-N seekers (2,000; 200 with --quick), each with a real session, open the portal's real chat route
+N seekers (2,000; 100 with --quick), each with a real session, open the portal's real chat route
 /ws/chat/<id>/ (with Origin) on one daphne process started as in bench/chat_load.py, from a load
 process of their own, and stay idle. Measured on the daphne process: memory per connection (RSS
 with N open minus RSS before, over N) and idle CPU (CPU seconds over a 20 s idle window). Anchor
@@ -378,7 +378,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--client", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.quick:
-        args.clients, args.idle = 200, 3
+        args.clients, args.idle = 100, 2
     return args
 
 

@@ -3,7 +3,7 @@
 The chat load of bench/chat_load.py (seekers and advisors, one socket each per conversation, on one
 daphne process with Redis and PostgreSQL), at a fixed offered rate, in three phases of one run:
 baseline (after a warm-up), then 5% of the sockets (the seeker side of one conversation in ten)
-stop reading for the pause (60 s; 6 s with --quick): their client stops taking frames, so that
+stop reading for the pause (60 s; 4 s with --quick): their client stops taking frames, so that
 with a 4-frame client buffer the TCP window closes and the server must hold what it owes them;
 then they read again. Others keep sending and receiving.
 
@@ -184,7 +184,7 @@ def main(args) -> Report:
             "server": urls[0],
             "conversations": conversations,
             "rate": args.rate,
-            "warm": 3 if args.quick else 10,
+            "warm": 1 if args.quick else 10,
             "baseline": args.baseline,
             "pause": args.pause,
             "after": args.after,
@@ -267,7 +267,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--seekers", type=int, default=200)
     args = parser.parse_args()
     if args.quick:
-        args.rate, args.baseline, args.pause, args.after, args.seekers = 20, 4, 6, 3, 40
+        args.rate, args.baseline, args.pause, args.after, args.seekers = 20, 3, 4, 2, 40
     return args
 
 

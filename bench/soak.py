@@ -176,7 +176,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--seekers", type=int, default=200)
     args = parser.parse_args()
     if args.quick:
-        args.minutes, args.rate, args.seekers = 0.2, 20, 20
+        args.minutes, args.rate, args.seekers = 0.1, 20, 20
     return args
 
 
