@@ -21,7 +21,7 @@ T = {
     "Drafting of this statement": "Établissement de cette déclaration",
     "This statement was drafted on 29 November 2026.": "Cette déclaration a été établie le 29 novembre 2026.",
     "Technologies used: HTML5, CSS, JavaScript, WAI-ARIA, the French State design system (DSFR).": "Technologies utilisées : HTML5, CSS, JavaScript, WAI-ARIA, le système de design de l'État (DSFR).",
-    "Checked with: Chromium and axe-core (automated checks), navigation with the keyboard alone, NVDA and Firefox.": "Vérifications réalisées avec : Chromium et axe-core (contrôles automatiques), la navigation au clavier seul, NVDA et Firefox.",
+    "Checked with: Chromium and axe-core (automated checks) and navigation with the keyboard alone; no screen reader test has been carried out yet.": "Vérifications réalisées avec : Chromium et axe-core (contrôles automatiques) et la navigation au clavier seul ; aucun test avec un lecteur d'écran n'a encore été réalisé.",
     "Feedback and contact": "Retour d'information et contact",
     "If you cannot reach a content or a service, tell us and we will give you another way to reach it or the content in another form:": "Si vous n'arrivez pas à accéder à un contenu ou à un service, signalez-le nous : nous vous proposerons une autre façon d'y accéder ou le contenu sous une autre forme :",
     'by email: <a href="mailto:accessibilite@pole-emploi.fr">accessibilite@pole-emploi.fr</a>;': 'par courriel : <a href="mailto:accessibilite@pole-emploi.fr">accessibilite@pole-emploi.fr</a> ;',
