@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self):
+        # Not business logic: logging out, a new password or a deactivation must close the
+        # person's open websockets, whichever code path (allauth, admin, shell) made it.
+        from . import sockets
+
+        sockets.connect_signals(self.get_model("User"))
