@@ -165,6 +165,11 @@ def communicator(path: str, *, cookie: str | None, origin: str | None = ORIGIN):
 @pytest.fixture
 async def sockets():
     """Opens sockets that are all disconnected at the end of the test, whatever happens."""
+    from channels.layers import channel_layers
+
+    # A fresh layer object: channels_redis keeps receive state on it across event loops, and
+    # an earlier test's loop must not leave it half-way through a receive.
+    channel_layers.backends.clear()
     opened = []
 
     async def _open(path, cookie, *, origin=ORIGIN):
