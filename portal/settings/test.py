@@ -11,6 +11,9 @@ from .base import *  # noqa: E402, F403
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-not-for-production-use-0123456789"  # noqa: S105
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DB_NAME", "test_portal")}  # noqa: F405
+# Concurrency tests run 50 threads at once, each holding a connection for its transaction; a
+# loaded machine must make them wait, not fail after the production pool's 10 s.
+DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": 1, "max_size": 60, "timeout": 60}  # noqa: F405
 # Tests check the hash round trip, not its cost.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
