@@ -18,6 +18,22 @@ ALLOWED_TYPES = {
 }
 
 
+# What ends each type: anything after it (HTML, script) makes a polyglot that a lax viewer or a
+# sniffing browser could run; a PDF may end with whitespace after its last %%EOF.
+def _ends_cleanly(upload, mime: str) -> bool:
+    upload.seek(max(upload.size - 1024, 0))
+    tail = upload.read()
+    upload.seek(0)
+    if mime == "application/pdf":
+        end = tail.rfind(b"%%EOF")
+        return end >= 0 and not tail[end + 5 :].strip()
+    if mime == "image/png":
+        return tail.endswith(b"IEND\xaeB`\x82")
+    if mime == "image/jpeg":
+        return tail.rstrip(b"\x00").endswith(b"\xff\xd9")
+    return True
+
+
 class MessageForm(forms.Form):
     body = forms.CharField(
         label=_("Your message"),
@@ -62,6 +78,11 @@ class AttachmentForm(forms.Form):
         if kind is None or kind.mime not in ALLOWED_TYPES:
             raise forms.ValidationError(
                 _("Only PDF, DOCX, ODT, PNG and JPEG files can be shared."), code="bad_type"
+            )
+        if not _ends_cleanly(upload, kind.mime):
+            raise forms.ValidationError(
+                _("This file is damaged or holds something else after its end."),
+                code="bad_type",
             )
         upload.content_type = kind.mime
         # The stored name keeps what the person called it, with the extension of what it is.

@@ -25,7 +25,11 @@ from .factories import ConversationFactory, MessageFactory
 pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489")
+# A whole 1x1 PNG, up to its IEND chunk: the upload refuses files cut short or with a tail.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c63f80f00000101000518d84e0000000049454e44ae426082"
+)
 
 
 def upload(name, content):
