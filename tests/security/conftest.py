@@ -32,6 +32,7 @@ from tests.ateliers.factories import (
     SimulationFactory,
     WorkshopFactory,
 )
+from tests.browser.conftest import browser, playwright_instance  # noqa: F401 - fixtures
 from tests.interviews.factories import AppointmentFactory
 from tests.seekers.factories import SeekerFactory
 
