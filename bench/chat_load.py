@@ -652,6 +652,7 @@ def parse() -> argparse.Namespace:
     if args.quick:
         args.duration, args.saturate, args.rates = 4, 4, "20"
         args.seekers, args.advisors, args.servers = 20, 2, "2"
+        args.layers, args.saturate = "core", 3  # the suite's --quick runs in about two minutes
     args.rates = [float(rate) for rate in str(args.rates).split(",")]
     args.servers = [int(count) for count in str(args.servers).split(",")]
     args.layers = args.layers.split(",")
