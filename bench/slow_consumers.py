@@ -53,6 +53,8 @@ async def load(config: dict) -> dict:
                 compression=None,
                 open_timeout=30,
                 max_queue=4 if slow_socket else None,
+                # A stopped client answers no ping either (the library's own would close it).
+                ping_interval=None if slow_socket else 20,
             )
         received[(index, side)], seqs[(index, side)] = {}, []
         resume[(index, side)] = asyncio.Event()
@@ -91,6 +93,10 @@ async def load(config: dict) -> dict:
             if name == "pause" and side == "seeker" and index in slow:
                 side = "advisor"  # a stopped client does not send either
             number += 1
+            if sockets[(index, side)].close_code is not None:  # closed by the server
+                side = "advisor" if side == "seeker" else "seeker"
+                if sockets[(index, side)].close_code is not None:
+                    continue
             client_id = str(uuid.uuid4())
             sent[client_id] = (time.perf_counter(), index, side, name)
             await sockets[(index, side)].send(
@@ -124,11 +130,15 @@ async def load(config: dict) -> dict:
         "after": [],
         "slow": [],
     }
-    lost = 0
+    lost = to_closed = 0
+    closed = {key: sockets[key].close_code for key in sockets if sockets[key].close_code}
     for client_id, (at, index, side, phase) in sent.items():
         other = (index, "advisor" if side == "seeker" else "seeker")
         if client_id not in received[other]:
-            lost += 1
+            if sockets[other].close_code is not None:
+                to_closed += 1  # the server closed that socket: its client syncs on return
+            else:
+                lost += 1
             continue
         delay = (received[other][client_id] - at) * 1000
         if other[1] == "seeker" and index in slow:
@@ -148,6 +158,9 @@ async def load(config: dict) -> dict:
         "phases": phases,
         "sent": len(sent),
         "lost": lost,
+        "undelivered_to_closed_sockets": to_closed,
+        "sockets_closed_by_server": len(closed),
+        "close_codes": sorted(set(closed.values())),
         "duplicated": duplicated,
         "out_of_order": out_of_order,
         "slow_sockets": len(slow),
@@ -247,7 +260,15 @@ def main(args) -> Report:
     )
     slow = result["latencies"]["slow"] or [0.0]
     report.check("slow sockets' latency max ms (held until they read)", round(max(slow), 1))
-    for name in ("sent", "lost", "duplicated", "out_of_order"):
+    for name in (
+        "sent",
+        "lost",
+        "duplicated",
+        "out_of_order",
+        "undelivered_to_closed_sockets",
+        "sockets_closed_by_server",
+        "close_codes",
+    ):
         report.check(name, result[name])
     report.check("load average after", os.getloadavg())
     if args.quick:
