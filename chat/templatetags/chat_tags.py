@@ -43,7 +43,13 @@ def chat_call_panel(context, seeker):
         .first()
     )
     if conversation is None:
-        return {"conversation": None, "role": context.get("role"), "seeker": seeker}
+        # The interviews placeholder it falls back to links the conversation by appointment.
+        return {
+            "conversation": None,
+            "role": context.get("role"),
+            "seeker": seeker,
+            "appointment": context.get("appointment"),
+        }
     return selectors.conversation_page(conversation, user) | {
         "user": user,
         "csrf_token": context.get("csrf_token"),
