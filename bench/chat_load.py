@@ -32,7 +32,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from bench.common import ROOT, Figure, Report, median, percentile
+from bench.common import ROOT, Figure, Report, median, migrated_database, percentile
 
 LOGS = ROOT / "var" / "bench"
 PG = "postgres://postgres@127.0.0.1:5432"
@@ -128,17 +128,8 @@ def wait_http(url: str, timeout: float = 30) -> None:
 
 
 def prepare_database() -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {DB_NAME}")
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-        cwd=ROOT,
-        env=server_env("core"),
-        check=True,
-    )
+    """A fresh migrated database: a copy of the suite's migrated template (bench/common.py)."""
+    migrated_database(DB_NAME, server_env("core"))
 
 
 def setup_orm() -> None:
