@@ -178,16 +178,16 @@ class _GuardedSocket:
         self.listener = asyncio.create_task(self._listen())
 
     async def _unsubscribe(self) -> None:
+        # Never awaits the cancelled listener (that would swallow a shutdown's own
+        # cancellation) and never waits long on the layer: daphne must exit within seconds.
         if self.listener is not None:
             self.listener.cancel()
-            with contextlib.suppress(BaseException):
-                await self.listener
             self.listener = None
         if self.channel is not None:
+            channel, self.channel = self.channel, None
             for group in self.groups:
                 with contextlib.suppress(Exception):
-                    await self.layer.group_discard(group, self.channel)
-            self.channel = None
+                    await asyncio.wait_for(self.layer.group_discard(group, channel), timeout=1)
 
     async def _send(self, message):
         if self.closed:
