@@ -32,6 +32,17 @@ def _fresh_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    """Each test builds its own channel layer: channels_redis binds its locks to the event loop
+    that first used them, and every async test runs its own loop."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
 @pytest.fixture
 def agency(db):
     return AgencyFactory(name="Lille Grand-Sud", code="lille-grand-sud")
