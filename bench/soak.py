@@ -9,7 +9,7 @@ tasks, threads, file descriptors and OpenSocket rows against their values before
 must come back: no leaked tasks or sockets). The chat load opens no peer connection (aiortc): the
 thread count is the check that would show a leaked one.
 
-    python -m bench.soak [--minutes 30] [--rate 50] [--quick]
+    python -m bench.soak [--minutes 30] [--rate 50] [--database NAME] [--quick]
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def main(args) -> Report:
     report = Report("soak", args.quick)
     report.check("load average before", os.getloadavg())
     report.check("minutes run", args.minutes)
-    chat_load.DB_NAME = DB_NAME
+    chat_load.DB_NAME = args.database
     migrated_database(DB_NAME, chat_load.server_env("core"))
     chat_load.setup_orm()
     conversations = chat_load.seed(args.seekers, max(1, args.seekers // 10))
@@ -174,6 +174,9 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--minutes", type=float, default=30)
     parser.add_argument("--rate", type=float, default=50, help="offered messages per second")
     parser.add_argument("--seekers", type=int, default=200)
+    # A long run keeps its own database: a --quick run of the suite started meanwhile recreates
+    # bench_soak (DROP ... WITH (FORCE)), which would cut the long run's connections.
+    parser.add_argument("--database", default=DB_NAME)
     args = parser.parse_args()
     if args.quick:
         args.minutes, args.rate, args.seekers = 0.1, 20, 20
