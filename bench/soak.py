@@ -55,7 +55,7 @@ def main(args) -> Report:
     report.check("load average before", os.getloadavg())
     report.check("minutes run", args.minutes)
     chat_load.DB_NAME = args.database
-    migrated_database(DB_NAME, chat_load.server_env("core"))
+    migrated_database(args.database, chat_load.server_env("core"))
     chat_load.setup_orm()
     conversations = chat_load.seed(args.seekers, max(1, args.seekers // 10))
     folder = Path(tempfile.mkdtemp())
