@@ -9,6 +9,7 @@ class AccountsConfig(AppConfig):
     def ready(self):
         # Not business logic: logging out, a new password or a deactivation must close the
         # person's open websockets, whichever code path (allauth, admin, shell) made it.
-        from . import sockets
+        from . import second_factor, sockets
 
         sockets.connect_signals(self.get_model("User"))
+        second_factor.connect_signals()

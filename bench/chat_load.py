@@ -148,6 +148,7 @@ def setup_orm() -> None:
 
 def seed(seekers: int, advisors: int) -> list[dict]:
     """Users, followed seekers, their conversations and real sessions; returns what clients need."""
+    from allauth.mfa.models import Authenticator
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.hashers import make_password
     from django.contrib.sessions.backends.db import SessionStore
@@ -170,6 +171,11 @@ def seed(seekers: int, advisors: int) -> list[dict]:
             last_name=str(n),
         )
         for n in range(advisors)
+    )
+    # Advisors reach the portal only with an authenticator app (accounts.second_factor).
+    Authenticator.objects.bulk_create(
+        Authenticator(user=user, type=Authenticator.Type.TOTP, data={"secret": "bench"})
+        for user in advisor_users
     )
     advisor_rows = Advisor.objects.bulk_create(
         Advisor(user=user, agency=agency, capacity=10_000) for user in advisor_users

@@ -57,6 +57,7 @@ def open_interview():
     """An advisor, a seeker and an interview whose waiting room is open (fresh each run)."""
     from datetime import timedelta
 
+    from allauth.mfa.models import Authenticator
     from django.utils import timezone
 
     from accounts.models import Role, User
@@ -72,6 +73,10 @@ def open_interview():
         email="bench-advisor@bench.test", defaults={"role": Role.ADVISOR}
     )
     advisor, _ = Advisor.objects.get_or_create(user=user, defaults={"agency": agency})
+    # Advisors reach the portal only with an authenticator app (accounts.second_factor).
+    Authenticator.objects.get_or_create(
+        user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": "bench"}}
+    )
     seeker_user, _ = User.objects.get_or_create(email="bench-seeker@bench.test")
     seeker, _ = Seeker.objects.get_or_create(
         user=seeker_user,

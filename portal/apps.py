@@ -36,6 +36,18 @@ class PortalAdminSite(admin.AdminSite):
 
         return can_enter_admin(request.user)
 
+    def login(self, request, extra_context=None):
+        """The admin's own login form would skip the second factor: everyone signs in through
+        allauth, which asks for it."""
+        from django.contrib.auth import REDIRECT_FIELD_NAME
+        from django.contrib.auth.views import redirect_to_login
+        from django.urls import reverse
+
+        target = request.GET.get(REDIRECT_FIELD_NAME) or reverse(
+            "admin:index", current_app=self.name
+        )
+        return redirect_to_login(target, reverse("account_login"))
+
     def admin_view(self, view, cacheable=False):
         model_admin = getattr(view, "__self__", None)
         if isinstance(model_admin, admin.ModelAdmin) and view.__name__ in OBJECT_VIEWS:

@@ -12,6 +12,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from accounts.second_factor import SecondFactorSocketMiddleware  # noqa: E402
 from accounts.sockets import SocketGuardMiddleware  # noqa: E402
 from portal.routing import websocket_urlpatterns  # noqa: E402
 from portal.shutdown import FinishWhenCancelled  # noqa: E402
@@ -20,7 +21,11 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(SocketGuardMiddleware(URLRouter(websocket_urlpatterns)))
+            AuthMiddlewareStack(
+                SecondFactorSocketMiddleware(
+                    SocketGuardMiddleware(URLRouter(websocket_urlpatterns))
+                )
+            )
         ),
     }
 )

@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.StaffIdleTimeoutMiddleware",
+    "accounts.second_factor.StaffSecondFactorMiddleware",
     "portal.middleware.NoStoreForAuthenticatedMiddleware",
     "portal.middleware.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -166,6 +167,12 @@ ACCOUNT_RATE_LIMITS = {
 }
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_EMAIL_NOTIFICATIONS = True
+# Advisors and managers must use a second factor: an authenticator app (TOTP), with recovery
+# codes (accounts.second_factor).
+MFA_ADAPTER = "accounts.adapter.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "Suivi 100 % web")
+MFA_TOTP_TOLERANCE = 1  # one 30 s step either side, for clocks that drift
 # Staff (advisors, managers) sessions end after 30 idle minutes (accounts.middleware).
 PORTAL_STAFF_IDLE_SECONDS = env_int("PORTAL_STAFF_IDLE_SECONDS", 30 * 60)
 

@@ -5,6 +5,7 @@ from allauth.account.models import EmailAddress
 from django.core.management import CommandError, call_command
 from django.db.models import Count
 from django.test import override_settings
+from django.urls import reverse
 
 from accounts.models import Role, User
 from advisors.models import Advisor
@@ -60,3 +61,23 @@ def test_demo_accounts_can_log_in(client):
 
     assert response.status_code == 302
     assert client.get("/espace/demandeur/").status_code == 200
+
+
+@override_settings(DEBUG=True)
+def test_demo_staff_sign_in_with_the_printed_second_factor_code(client, capsys):
+    call_command("seed_demo", seekers=2)
+    capsys.readouterr()
+
+    response = client.post(
+        "/accounts/login/", {"login": "conseiller01@demo.test", "password": "portail-demo-2015"}
+    )
+    assert response["Location"] == reverse("mfa_authenticate")
+    call_command("demo_totp_code")
+    code = capsys.readouterr().out.split()[0]
+    assert client.post(reverse("mfa_authenticate"), {"code": code}).status_code == 302
+    assert client.get(reverse("advisors:home")).status_code == 200
+
+
+def test_the_demo_code_command_refuses_without_debug():
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("demo_totp_code")

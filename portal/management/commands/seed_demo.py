@@ -8,6 +8,8 @@ import time
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
@@ -36,6 +38,9 @@ from seekers.models import (
 
 DEMO_PASSWORD = "portail-demo-2015"  # noqa: S105 - published demo password
 MANAGER_EMAIL = "manager@demo.test"
+# Advisors and managers must use a second factor: the demo staff share this published
+# authenticator secret; `manage.py demo_totp_code` prints the current code.
+DEMO_TOTP_SECRET = "KRUGKIDROVUWG2ZAMJZG653OEBTG66BA"  # noqa: S105 - published demo secret
 ADVISOR_COUNT = 11
 SIGNING_ADVISOR = 11
 SIGNING_EVERY = 50  # about 2% of seekers are deaf and sign
@@ -166,6 +171,11 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"  manager:  {MANAGER_EMAIL}  (admin: /admin/)")
         self.stdout.write(
+            "  advisors and the manager also give a second-factor code: "
+            "`python manage.py demo_totp_code` prints it (or add the secret "
+            f"{DEMO_TOTP_SECRET} to an authenticator app)"
+        )
+        self.stdout.write(
             "  advisors: conseiller01@demo.test … conseiller11@demo.test (11 signs LSF)"
         )
         if seekers:
@@ -194,6 +204,11 @@ class Command(BaseCommand):
         EmailAddress.objects.get_or_create(
             user=user, email=email, defaults={"verified": True, "primary": True}
         )
+        if (
+            role in (Role.ADVISOR, Role.MANAGER)
+            and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+        ):
+            TOTP.activate(user, DEMO_TOTP_SECRET)
         return user
 
     def _manager(self, agency) -> None:
