@@ -37,9 +37,10 @@ def _wait_ready(url: str, process: subprocess.Popen, log: Path, timeout: float =
 
 
 @contextmanager
-def daphne_servers(count: int):
+def daphne_servers(count: int, *, extra_env: dict | None = None, logs_out: list | None = None):
     """Starts `count` daphne processes on the test database and one channel-layer prefix;
-    yields their base URLs and stops them (SIGTERM, then SIGKILL) whatever happens."""
+    yields their base URLs and stops them (SIGTERM, then SIGKILL) whatever happens. With
+    `logs_out`, what the processes logged is appended to it once they have stopped."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.chat.daphne_settings",
@@ -48,6 +49,7 @@ def daphne_servers(count: int):
         "PYTHONPATH": str(ROOT),
         "DJANGO_ALLOW_ASYNC_UNSAFE": "",
         "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
     }
     processes, urls, logs, handles = [], [], [], []
     try:
@@ -95,4 +97,6 @@ def daphne_servers(count: int):
         for handle in handles:
             handle.close()
         for log in logs:
+            if logs_out is not None and log.exists():
+                logs_out.append(log.read_text(errors="replace"))
             log.unlink(missing_ok=True)
