@@ -1,7 +1,11 @@
-"""Admin of the interviews app: managers see their agency's interviews and their record; the
-advisors' private notes are not shown there."""
+"""Admin of the interviews app: managers read their agency's interviews and their record
+(outcomes, fallbacks, events); the advisors' private notes are not shown there. Changes go
+through the portal's booking rules (constraints, emails, .ics), so only superusers edit here."""
 
 from django.contrib import admin
+
+from accounts.permissions import can_enter_admin
+from agencies.admin import ManagerScopedAdmin
 
 from .models import Appointment, AppointmentEvent, AvailabilityException, WeeklyAvailability
 
@@ -16,9 +20,12 @@ class AppointmentEventInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_view_permission(self, request, obj=None):
+        return can_enter_admin(request.user)
+
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(ManagerScopedAdmin):
     list_display = ["starts_at", "advisor", "seeker", "status", "fallback", "held_seconds"]
     list_filter = ["status", "fallback"]
     list_select_related = ["advisor__user", "seeker__user"]
@@ -37,13 +44,14 @@ class AppointmentAdmin(admin.ModelAdmin):
     raw_id_fields = ["advisor", "seeker", "created_by", "cancelled_by"]
     inlines = [AppointmentEventInline]
 
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        if request.user.agency_id:
-            return queryset.filter(advisor__agency_id=request.user.agency_id)
-        return queryset.none()
+        return admin.ModelAdmin.get_queryset(self, request).for_admin(request.user)
 
 
 @admin.register(WeeklyAvailability)

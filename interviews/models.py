@@ -142,6 +142,14 @@ class AppointmentQuerySet(models.QuerySet):
     def for_advisor(self, advisor):
         return self.filter(advisor=advisor)
 
+    def for_admin(self, user):
+        """What the admin shows: everything to superusers, their agency's to managers."""
+        if user.is_superuser:
+            return self
+        if user.is_authenticated and user.agency_id:
+            return self.filter(advisor__agency_id=user.agency_id)
+        return self.none()
+
     def for_seeker(self, seeker):
         return self.filter(seeker=seeker)
 

@@ -11,7 +11,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from interviews.models import Appointment, EventKind, Status, WeeklyAvailability
+from interviews.models import (
+    Appointment,
+    AppointmentEvent,
+    EventKind,
+    Status,
+    WeeklyAvailability,
+)
 from tests.accounts.factories import UserFactory
 from tests.advisors.factories import AdvisorFactory
 from tests.conftest import login
@@ -284,18 +290,38 @@ def test_the_home_pages_list_the_next_interviews_with_join_links(advisor, role):
     assert reverse("interviews:call", args=[open_now.pk]) in html
 
 
-def test_managers_see_their_agencys_interviews_in_the_admin_without_the_notes(appointment):
+def test_managers_read_their_agencys_interviews_in_the_admin_without_the_notes(appointment):
     appointment.advisor_notes = "Très privé"
     appointment.save()
-    manager = UserFactory(manager=True, agency=appointment.advisor.agency)
-    manager.is_superuser = True
-    manager.save()
-    client = login(manager)
+    AppointmentEvent.objects.create(
+        appointment=appointment, kind=EventKind.BOOKED, detail="Réservé"
+    )
+    client = login(UserFactory(manager=True, agency=appointment.advisor.agency))
+    change_url = reverse("admin:interviews_appointment_change", args=[appointment.pk])
+
     listing = client.get(reverse("admin:interviews_appointment_changelist"))
     assert listing.status_code == 200
-    change = client.get(reverse("admin:interviews_appointment_change", args=[appointment.pk]))
+    assert change_url in listing.content.decode()
+    change = client.get(change_url)
     assert change.status_code == 200
-    assert "Très privé" not in change.content.decode()
+    html = change.content.decode()
+    assert "Très privé" not in html
+    assert "Réservé" in html  # the record of what happened
+    assert 'name="_save"' not in html  # read-only: changes go through the booking rules
+    before = appointment.starts_at
+    refused = client.post(change_url, {"status": Status.CANCELLED})
+    assert refused.status_code == 403
+    appointment.refresh_from_db()
+    assert appointment.starts_at == before and appointment.status != Status.CANCELLED
+
+
+def test_managers_of_another_agency_do_not_see_the_interview(appointment, other_agency):
+    client = login(UserFactory(manager=True, agency=other_agency))
+    listing = client.get(reverse("admin:interviews_appointment_changelist"))
+    assert listing.status_code == 200
+    change_url = reverse("admin:interviews_appointment_change", args=[appointment.pk])
+    assert change_url not in listing.content.decode()
+    assert client.get(change_url).status_code == 302
 
 
 def test_the_call_page_links_the_conversation_beside_the_video(advisor):

@@ -219,9 +219,8 @@ ADMIN_MODELS = {
     "casefile.auditentry": (None, True),
     "privacy.erasurerequest": (lambda w: w.erasure_a, True),
     "equipment.equipmentcheck": (lambda w: w.check_a, True),
-    # Meant for managers (their agency's interviews), but the admin grants them no permission
-    # today: superusers only. Reported; not a leak.
-    "interviews.appointment": (lambda w: w.appointment_a, False),
+    # Managers read their agency's interviews (superusers alone change them).
+    "interviews.appointment": (lambda w: w.appointment_a, True),
     "interviews.weeklyavailability": (None, False),
     "interviews.availabilityexception": (None, False),
     "ateliers.workshop": (None, True),
