@@ -1,19 +1,26 @@
 """The advisor's caseload dashboard: every seeker with their last contact on any channel, next
 interview, unread messages, wait against the agency's response target, and alerts. One SQL query
-for the whole caseload, whatever its size; alerts and sorting are then plain Python on the rows."""
+for the whole caseload, whatever its size; alerts and sorting are then plain Python on the rows.
+
+The rows also carry their display values (name, links, dates, labels), computed once per page
+rather than by a `{% url %}`, date filter or `{% blocktranslate %}` per row and cell: those were
+most of the page's time at 250 seekers."""
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import dateformat, timezone
+from django.utils.formats import get_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from chat.models import Message, ReadMark
 from equipment.models import EquipmentCheck, Verdict
 from interviews.models import Appointment, Status
-from seekers.models import Seeker
+from seekers.models import FollowUpStatus, Seeker
 
 NO_CONTACT_DAYS = 30
 RECENT_TROUBLE_DAYS = 30
@@ -56,10 +63,68 @@ class Row:
     next_appointment_id: int | None
     next_appointment_at: datetime | None
     alerts: list[str] = field(default_factory=list)
+    # Display values, filled by _Display.present.
+    name: str = ""
+    status_label: str = ""
+    signs_lsf: bool = False
+    file_url: str = ""
+    chat_url: str = ""
+    next_url: str = ""
+    last_contact_iso: str = ""
+    last_contact_text: str = ""
+    next_appointment_text: str = ""
+    wait_text: str = ""
+    alert_labels: list[str] = field(default_factory=list)
 
-    @property
-    def alert_labels(self) -> list:
-        return [Alert.LABELS[alert] for alert in self.alerts]
+
+class _Display:
+    """What a page of rows shows, prepared once: formats, labels and URL shapes are looked up
+    per page, then each row is filled by plain string operations."""
+
+    SENTINEL = 2_147_483_647  # a pk no URL of the page holds otherwise
+
+    def __init__(self):
+        self.date_format = get_format("SHORT_DATE_FORMAT")
+        self.days = {}
+        self.datetime_format = get_format("SHORT_DATETIME_FORMAT")
+        self.statuses = {value: str(label) for value, label in FollowUpStatus.choices}
+        self.alerts = {key: str(label) for key, label in Alert.LABELS.items()}
+        self.wait = gettext("%(waited)s min (target %(target)s)")
+        self.file_url = self._url("casefile:file")
+        self.chat_url = self._url("chat:open_for_seeker")
+        self.next_url = self._url("interviews:detail")
+
+    def _date(self, day) -> str:
+        # Many rows share a day: each is formatted once.
+        if day not in self.days:
+            self.days[day] = dateformat.format(day, self.date_format)
+        return self.days[day]
+
+    @classmethod
+    def _url(cls, name: str):
+        head, _sentinel, tail = reverse(name, args=[cls.SENTINEL]).partition(str(cls.SENTINEL))
+        return lambda pk: f"{head}{pk}{tail}"
+
+    def present(self, row: Row) -> Row:
+        seeker = row.seeker
+        row.name = seeker.user.get_full_name()
+        row.status_label = self.statuses.get(seeker.status, seeker.status)
+        row.signs_lsf = seeker.signs_lsf
+        row.file_url = self.file_url(seeker.pk)
+        row.chat_url = self.chat_url(seeker.pk)
+        if row.last_contact is not None:
+            local = timezone.localtime(row.last_contact)
+            row.last_contact_iso = local.isoformat()
+            row.last_contact_text = self._date(local.date())
+        if row.next_appointment_id is not None:
+            row.next_url = self.next_url(row.next_appointment_id)
+            row.next_appointment_text = dateformat.format(
+                timezone.localtime(row.next_appointment_at), self.datetime_format
+            )
+        if row.waited_minutes is not None:
+            row.wait_text = self.wait % {"waited": row.waited_minutes, "target": row.target_minutes}
+        row.alert_labels = [self.alerts[alert] for alert in row.alerts]
+        return row
 
 
 def _unread(user):
@@ -86,6 +151,16 @@ def _unread(user):
     )
 
 
+CASELOAD_FIELDS = (
+    "status",
+    "accessibility_need",
+    "enrolled_at",
+    "user__first_name",
+    "user__last_name",
+    "agency__response_target_minutes",
+)
+
+
 def caseload_query(advisor, now: datetime, q: str = ""):
     upcoming = Appointment.objects.filter(
         seeker=OuterRef("pk"),
@@ -97,6 +172,8 @@ def caseload_query(advisor, now: datetime, q: str = ""):
     seekers = (
         Seeker.objects.for_advisor(advisor)
         .select_related("user", "agency")
+        # The columns the rows use: loading whole users and files was a quarter of the time.
+        .only(*CASELOAD_FIELDS)
         .annotate(
             unread=_unread(advisor.user),
             last_message_at=F("conversation__last_message_at"),
@@ -196,4 +273,5 @@ def caseload_rows(advisor, *, now=None, q: str = "", alert: str = "", sort: str 
     if alert:
         rows = [row for row in rows if alert in row.alerts]
     rows.sort(key=_sort_key(sort))
-    return rows
+    display = _Display()
+    return [display.present(row) for row in rows]

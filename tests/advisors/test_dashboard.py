@@ -179,6 +179,37 @@ def test_the_page_and_its_live_partial(advisor):
     assert "messages non lus" in partial.content.decode()
 
 
+def test_each_row_as_the_advisor_reads_it(advisor):
+    """The row's cells (prepared in Python once per page, not by tags per cell): links, dates
+    in the French short formats, the wait against the target, labels and the LSF badge."""
+    target = advisor.agency.response_target_minutes
+    seeker = seeker_of(advisor, signing=True)
+    # Half a minute into the minute: the page's own clock reads target + 7 whole minutes.
+    sent_at = timezone.now() - dt.timedelta(minutes=target + 7, seconds=30)
+    MessageFactory(conversation=ConversationFactory(seeker=seeker), sent_at=sent_at)
+    coming = AppointmentFactory(
+        advisor=advisor, seeker=seeker, starts_at=timezone.now() + dt.timedelta(days=2)
+    )
+    quiet = seeker_of(advisor)
+
+    page = login(advisor.user).get(reverse("advisors:home")).content.decode()
+
+    row = page.split(f'data-seeker="{seeker.pk}"')[1].split("</tr>")[0]
+    sent_local = timezone.localtime(sent_at)
+    starts_local = timezone.localtime(coming.starts_at)
+    assert f'href="{reverse("casefile:file", args=[seeker.pk])}"' in row
+    assert f'href="{reverse("chat:open_for_seeker", args=[seeker.pk])}"' in row
+    assert f'href="{reverse("interviews:detail", args=[coming.pk])}"' in row
+    assert f'<time datetime="{sent_local.isoformat()}">{sent_local:%d/%m/%Y}</time>' in row
+    assert f"{starts_local:%d/%m/%Y %H:%M}</a>" in row
+    assert f"{target + 7} min (objectif {target})" in row
+    assert "Message au-delà du délai de réponse" in row
+    assert "Suivi en ligne" in row and ">LSF<" in row
+    quiet_row = page.split(f'data-seeker="{quiet.pk}"')[1].split("</tr>")[0]
+    assert "jamais" in quiet_row and "LSF" not in quiet_row
+    assert reverse("chat:open_for_seeker", args=[quiet.pk]) not in quiet_row
+
+
 def _add_seekers(advisor, count, offset):
     for index in range(count):
         seeker = seeker_of(advisor)
