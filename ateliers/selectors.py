@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Count, IntegerField, Max, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from seekers.models import Seeker
@@ -139,16 +140,31 @@ def seeker_progress(seeker: Seeker) -> dict:
     return {"workshops": progress, "cvs": cvs}
 
 
+def _count_per_seeker(queryset):
+    """How many rows of `queryset` belong to the outer seeker, as a correlated subquery."""
+    rows = (
+        queryset.filter(seeker=OuterRef("pk"))
+        .order_by()
+        .values("seeker")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
+
+
 def caseload_activity(advisor):
-    """The advisor's followed seekers with their e-atelier activity counts, in one query."""
+    """The advisor's followed seekers with their e-atelier activity counts, in one query.
+    Each count is its own subquery: three joins counted DISTINCT would group the product of
+    every seeker's lessons, CVs and simulations."""
     return (
         Seeker.objects.filter(followed_by_q(advisor))
         .select_related("user")
+        .only("user__first_name", "user__last_name")
         .annotate(
-            lessons_done=Count("atelier_progress", distinct=True),
-            cvs=Count("cv_submissions", distinct=True),
-            shared_simulations=Count(
-                "simulations", filter=Q(simulations__shared_at__isnull=False), distinct=True
+            lessons_done=_count_per_seeker(LessonProgress.objects.all()),
+            cvs=_count_per_seeker(CvSubmission.objects.all()),
+            shared_simulations=_count_per_seeker(
+                Simulation.objects.filter(shared_at__isnull=False)
             ),
         )
         .order_by("user__last_name", "user__first_name")
