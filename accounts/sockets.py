@@ -14,20 +14,35 @@ It does for all routes what no single consumer should have to remember:
 
 The consumers keep their own, lower limits (an SDP, a chat message), answered with an error.
 When the channel layer is away, sockets still work; only revocation is lost (and logged).
+
+Revocation costs one channel and one listening task per process, not per socket: the sockets of
+a process register the groups they listen on with the process's `_Revocations`, which joins each
+group once with its own channel and closes the registered sockets when an event names the group.
+
+Two more pieces, for a server restart where every client reconnects at once (bench/connections.py):
+`SocketAuthMiddleware` loads the session and the user in the thread pool (channels' own runs
+every handshake of the process through one thread), and `HandshakeGate` admits a bounded number of
+handshakes at a time and refuses the rest quickly (the clients back off and come back), where
+daphne would otherwise drop them all at its 5 s connect timeout while their work still runs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import hashlib
 import json
 import logging
 import threading
 import time
+import weakref
 
 from asgiref.sync import async_to_sync
+from channels.auth import AuthMiddleware, get_user
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.conf import settings
 from django.db import transaction
 
@@ -40,6 +55,10 @@ CLOSE_TOO_BIG = 1009
 DEFAULT_MAX_FRAME_BYTES = 128 * 1024
 DEFAULT_RATE_BURST = 100
 DEFAULT_RATE_PER_SECOND = 25
+# Handshakes of one process in progress at once, and how long one more waits for its turn before
+# it is refused (daphne drops a handshake not answered within 5 s: --websocket_connect_timeout).
+DEFAULT_HANDSHAKES = 32
+DEFAULT_HANDSHAKE_WAIT_SECONDS = 2.0
 # No frame of the portal's protocols nests deeper than a few levels.
 MAX_JSON_DEPTH = 32
 
@@ -58,6 +77,15 @@ def _limits() -> tuple[int, int, float]:
         getattr(settings, "PORTAL_WEBSOCKET_MAX_FRAME_BYTES", DEFAULT_MAX_FRAME_BYTES),
         getattr(settings, "PORTAL_WEBSOCKET_RATE_BURST", DEFAULT_RATE_BURST),
         getattr(settings, "PORTAL_WEBSOCKET_RATE_PER_SECOND", DEFAULT_RATE_PER_SECOND),
+    )
+
+
+def _handshake_limits() -> tuple[int, float]:
+    return (
+        getattr(settings, "PORTAL_WEBSOCKET_HANDSHAKES", DEFAULT_HANDSHAKES),
+        getattr(
+            settings, "PORTAL_WEBSOCKET_HANDSHAKE_WAIT_SECONDS", DEFAULT_HANDSHAKE_WAIT_SECONDS
+        ),
     )
 
 
@@ -114,6 +142,109 @@ class _Bucket:
         return True
 
 
+# The session and the user, in the thread pool ------------------------------------------------
+
+# channels' get_user, run on any thread of the pool: it only reads the session and the user
+# (their rows), which needs no thread of its own. channels runs it thread-sensitive, so that every
+# handshake of the process waits its turn on one thread (two queries each).
+_load_user = database_sync_to_async(get_user.func, thread_sensitive=False)
+
+
+class SocketAuthMiddleware(AuthMiddleware):
+    async def resolve_scope(self, scope):
+        scope["user"]._wrapped = await _load_user(scope)
+
+
+def SocketAuthMiddlewareStack(inner):  # noqa: N802 - named like channels' AuthMiddlewareStack
+    return CookieMiddleware(SessionMiddleware(SocketAuthMiddleware(inner)))
+
+
+# At most so many handshakes at a time -----------------------------------------------------------
+
+
+class _Slots:
+    """A counting semaphore with a first-come queue, for one event loop."""
+
+    def __init__(self, limit: int):
+        self.free = limit
+        self.waiters: collections.deque[asyncio.Future] = collections.deque()
+
+    async def acquire(self, wait: float) -> bool:
+        if self.free > 0 and not self.waiters:
+            self.free -= 1
+            return True
+        turn = asyncio.get_running_loop().create_future()
+        self.waiters.append(turn)
+        try:
+            async with asyncio.timeout(wait):
+                await turn
+            return True
+        except TimeoutError:
+            # The slot may have been handed over just as the wait ended: keep it then.
+            return turn.done() and not turn.cancelled()
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self.release()
+            raise
+        finally:
+            with contextlib.suppress(ValueError):
+                self.waiters.remove(turn)
+
+    def release(self) -> None:
+        while self.waiters:
+            turn = self.waiters.popleft()
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self.free += 1
+
+
+class HandshakeGate:
+    """ASGI middleware, outside the session and user loads: at most PORTAL_WEBSOCKET_HANDSHAKES
+    handshakes of the process run at once; one more waits its turn up to
+    PORTAL_WEBSOCKET_HANDSHAKE_WAIT_SECONDS, then is refused (403) at once. A handshake ends when
+    the consumer accepts or refuses, or its instance ends."""
+
+    def __init__(self, app):
+        self.app = app
+        self.slots: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "websocket":
+            return await self.app(scope, receive, send)
+        limit, wait = _handshake_limits()
+        loop = asyncio.get_running_loop()
+        slots = self.slots.get(loop)
+        if slots is None:
+            slots = self.slots[loop] = _Slots(limit)
+        if not await slots.acquire(wait):
+            logger.info("sockets: handshake refused, %d in progress", limit)
+            message = await receive()
+            if message["type"] == "websocket.connect":
+                await send({"type": "websocket.close"})
+            return None
+        held = True
+
+        def release():
+            nonlocal held
+            if held:
+                held = False
+                slots.release()
+
+        async def send_and_release(message):
+            if message["type"] in ("websocket.accept", "websocket.close"):
+                release()
+            await send(message)
+
+        try:
+            return await self.app(scope, receive, send_and_release)
+        finally:
+            release()
+
+
+# The guard ------------------------------------------------------------------------------------
+
+
 class SocketGuardMiddleware:
     """ASGI middleware; sits inside AuthMiddlewareStack (it reads scope["user"] and the
     session) and outside the URL router."""
@@ -127,10 +258,117 @@ class SocketGuardMiddleware:
         return await _GuardedSocket(scope, receive, send).run(self.app)
 
 
+class _Revocations:
+    """The revocation listener of one process (one per event loop and channel layer): one
+    channel, in every group that a socket of the process listens on, and one task reading it.
+    The task and the channel live while at least one socket is registered; a new channel is
+    taken each time, so that no event sent while nobody listened reaches a later socket."""
+
+    by_loop: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def __init__(self, layer):
+        self.layer = layer
+        self.channel: str | None = None
+        self.task: asyncio.Task | None = None
+        self.members: dict[str, set] = {}
+
+    @classmethod
+    def current(cls) -> _Revocations | None:
+        layer = get_channel_layer()
+        if layer is None:
+            return None
+        loop = asyncio.get_running_loop()
+        revocations = cls.by_loop.get(loop)
+        if revocations is None or revocations.layer is not layer:
+            revocations = cls.by_loop[loop] = cls(layer)
+        return revocations
+
+    async def register(self, socket, groups: list[str]) -> bool:
+        """Listens on `groups` for `socket`; False when the layer is away (no revocation)."""
+        for group in groups:
+            self.members.setdefault(group, set()).add(socket)
+        try:
+            if self.channel is None:
+                channel = await self.layer.new_channel()
+                if self.channel is None:  # no other socket took one meanwhile
+                    self.channel = channel
+            channel = self.channel
+            # Every socket adds its groups again: an add is idempotent in the layer and renews
+            # the group's expiry.
+            for group in groups:
+                await self.layer.group_add(group, channel)
+        except Exception:  # noqa: BLE001 - the socket works without revocation
+            logger.warning("sockets: cannot listen for revocation", exc_info=True)
+            self._forget(socket, groups)
+            return False
+        if self.task is None or self.task.done():
+            self.task = asyncio.create_task(self._listen(channel))
+        return True
+
+    def _forget(self, socket, groups: list[str]) -> list[str]:
+        """Removes `socket`; returns the groups that no socket of the process listens on now."""
+        empty = []
+        for group in groups:
+            members = self.members.get(group)
+            if members is None:
+                continue
+            members.discard(socket)
+            if not members:
+                del self.members[group]
+                empty.append(group)
+        if not self.members and self.task is not None:
+            # Nobody left to close: the next socket starts over with a new channel.
+            self.task.cancel()
+            self.task = None
+            self.channel = None
+        return empty
+
+    async def unregister(self, socket, groups: list[str]) -> None:
+        channel = self.channel
+        empty = self._forget(socket, groups)
+        if channel is None:
+            return
+        for group in empty:
+            # Never waits long on the layer: daphne must exit within seconds.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.layer.group_discard(group, channel), timeout=1)
+            if group in self.members and self.channel == channel:
+                # A socket of the same group registered while the discard was on its way, and
+                # the layer may have run its add first: add again.
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self.layer.group_add(group, channel), timeout=1)
+
+    async def _listen(self, channel: str) -> None:
+        while True:
+            try:
+                event = await self.layer.receive(channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - the layer is away: keep the sockets, retry later
+                logger.warning("sockets: revocation listener lost the layer", exc_info=True)
+                await asyncio.sleep(1)
+                continue
+            if event.get("type") == REVOKED:
+                for socket in list(self.members.get(event.get("group"), ())):
+                    # The server (daphne) then tells the consumer the socket is gone.
+                    await socket.revoked()
+
+
 class _GuardedSocket:
     """One socket. Client frames go straight to the consumer (no extra task, no reordering);
-    the revocation listener starts only once the consumer accepts, so that a refused
-    handshake never touches the channel layer."""
+    it registers for revocation only once the consumer accepts, so that a refused handshake
+    never touches the channel layer."""
+
+    __slots__ = (
+        "scope",
+        "client_receive",
+        "client_send",
+        "closed",
+        "max_bytes",
+        "bucket",
+        "revocations",
+        "groups",
+    )
 
     def __init__(self, scope, receive, send):
         self.scope = scope
@@ -139,10 +377,8 @@ class _GuardedSocket:
         self.closed = False
         self.max_bytes, burst, per_second = _limits()
         self.bucket = _Bucket(burst, per_second)
-        self.layer = None
-        self.channel = None
+        self.revocations: _Revocations | None = None
         self.groups: list[str] = []
-        self.listener: asyncio.Task | None = None
 
     def _groups(self) -> list[str]:
         user = self.scope.get("user")
@@ -157,37 +393,35 @@ class _GuardedSocket:
     async def run(self, app):
         try:
             return await app(self.scope, self._receive, self._send)
+        except asyncio.CancelledError:
+            # daphne's shutdown cancels every instance at once: leaving the groups one socket at
+            # a time would hold the exit for thousands of round trips to the layer. The process's
+            # channel is gone with it; the layer expires its memberships.
+            self._forget()
+            raise
         finally:
             await self._unsubscribe()
 
+    def _forget(self) -> None:
+        if self.revocations is not None:
+            self.revocations._forget(self, self.groups)
+            self.revocations = None
+
     async def _subscribe(self) -> None:
         groups = self._groups()
-        layer = get_channel_layer()
-        if not groups or layer is None:
+        if not groups:
             return
-        try:
-            # The default prefix: channels_redis has one receive loop per process, popping
-            # one shared key per prefix; another prefix would starve the consumers' channels.
-            channel = await layer.new_channel()
-            for group in groups:
-                await layer.group_add(group, channel)
-        except Exception:  # noqa: BLE001 - the socket works without revocation
-            logger.warning("sockets: cannot listen for revocation", exc_info=True)
-            return
-        self.layer, self.channel, self.groups = layer, channel, groups
-        self.listener = asyncio.create_task(self._listen())
+        revocations = _Revocations.current()
+        if revocations is not None and await revocations.register(self, groups):
+            self.revocations, self.groups = revocations, groups
 
     async def _unsubscribe(self) -> None:
-        # Never awaits the cancelled listener (that would swallow a shutdown's own
-        # cancellation) and never waits long on the layer: daphne must exit within seconds.
-        if self.listener is not None:
-            self.listener.cancel()
-            self.listener = None
-        if self.channel is not None:
-            channel, self.channel = self.channel, None
-            for group in self.groups:
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(self.layer.group_discard(group, channel), timeout=1)
+        if self.revocations is not None:
+            revocations, self.revocations = self.revocations, None
+            await revocations.unregister(self, self.groups)
+
+    async def revoked(self) -> None:
+        await self._close(CLOSE_REVOKED)
 
     async def _send(self, message):
         if self.closed:
@@ -227,21 +461,6 @@ class _GuardedSocket:
                 continue
             return message
 
-    async def _listen(self):
-        while True:
-            try:
-                event = await self.layer.receive(self.channel)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - the layer is away: keep the socket, retry later
-                logger.warning("sockets: revocation listener lost the layer", exc_info=True)
-                await asyncio.sleep(1)
-                continue
-            if event.get("type") == REVOKED:
-                # The server (daphne) then tells the consumer the socket is gone.
-                await self._close(CLOSE_REVOKED)
-                return
-
 
 # Revocation, called from the signal handlers below --------------------------------------------
 
@@ -260,7 +479,8 @@ def revoke(*, user_id: int | None = None, session_key: str | None = None) -> Non
             return
         for group in groups:
             try:
-                async_to_sync(layer.group_send)(group, {"type": REVOKED})
+                # The group in the event: one listener per process serves many groups.
+                async_to_sync(layer.group_send)(group, {"type": REVOKED, "group": group})
             except Exception:  # noqa: BLE001 - logging out must work with the layer away
                 logger.warning("sockets: could not revoke %s", group, exc_info=True)
 

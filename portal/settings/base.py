@@ -345,6 +345,10 @@ if CHANNEL_LAYERS["default"]["BACKEND"].startswith("channels_redis"):
             "address": REDIS_URL,
             "socket_timeout": env_int("CHANNEL_REDIS_SOCKET_TIMEOUT", 15),
             "max_connections": env_int("CHANNEL_REDIS_MAX_CONNECTIONS", 2000),
+            # No CLIENT SETINFO: redis-py 8 reads its version from the package metadata files
+            # for every new connection (importlib.metadata), which was 70% of daphne's CPU while
+            # it closed 2,000 sockets (bench/connections.py, py-spy).
+            "driver_info": None,
         }
     ]
 
