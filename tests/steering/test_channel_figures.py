@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from interviews.models import Status
 from steering import selectors
+from tests.advisors.factories import AdvisorFactory
 from tests.chat.factories import ConversationFactory, MessageFactory
 from tests.conftest import login
 from tests.interviews.factories import AppointmentFactory
@@ -76,6 +77,48 @@ def test_chat_first_response_time_median_and_p90(agency, advisor, manager):
     # percentile_cont(0.9) over 10, 20, 30, 40, 100 interpolates: 40 + 0.6 * 60 = 76.
     assert p90 == 76.0
     assert answered == 5
+
+
+def test_chat_first_response_across_the_period_start_and_agencies(
+    agency, other_agency, advisor, manager
+):
+    """A wait starts at a seeker message whose previous message is not the seeker's, even when
+    that previous message is older than the period; other agencies' conversations do not count."""
+    period = selectors.Period.default()
+    start, _end = period.bounds
+    before = start - dt.timedelta(hours=2)
+
+    def conversation(agency_, referent):
+        seeker = SeekerFactory(agency=agency_, followed=True, referent=referent)
+        return ConversationFactory(seeker=seeker)
+
+    # The seeker asked before the period and again inside it: no new wait starts inside it.
+    still_waiting = conversation(agency, advisor)
+    MessageFactory(conversation=still_waiting, sent_at=before)
+    MessageFactory(conversation=still_waiting, sent_at=start + dt.timedelta(hours=1))
+    MessageFactory(
+        conversation=still_waiting, sent_at=start + dt.timedelta(hours=3), from_advisor=True
+    )
+    # The advisor spoke last before the period: the seeker's message inside it starts a wait.
+    answered = conversation(agency, advisor)
+    MessageFactory(conversation=answered, sent_at=before, from_advisor=True)
+    MessageFactory(conversation=answered, sent_at=start + dt.timedelta(hours=1))
+    MessageFactory(conversation=answered, sent_at=start + dt.timedelta(hours=1, minutes=12))
+    MessageFactory(
+        conversation=answered, sent_at=start + dt.timedelta(hours=1, minutes=45), from_advisor=True
+    )
+    # Another agency's quick answer is not the manager's.
+    foreign = conversation(other_agency, AdvisorFactory(agency=other_agency))
+    MessageFactory(conversation=foreign, sent_at=start + dt.timedelta(hours=1))
+    MessageFactory(
+        conversation=foreign, sent_at=start + dt.timedelta(hours=1, minutes=1), from_advisor=True
+    )
+
+    figure = selectors.chat_first_response(selectors.steerable_agencies(manager), period)
+
+    median, p90, answered_count = (row[1] for row in figure.rows)
+    assert answered_count == 1
+    assert median == p90 == 45.0
 
 
 def test_workshop_fill_rates(agency, advisor, manager):
