@@ -253,3 +253,44 @@ def test_manager_admin_pages(browser, live_server, world):
         if model_admin.has_add_permission(request):
             paths.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_add"))
     _check(browser, live_server, manager, paths)
+
+
+def test_second_factor_pages(browser, live_server, agency):
+    """The second factor of advisors and managers: the code asked at sign-in (and its error
+    state), the password asked again and the activation page with its QR code, the list of
+    authenticators."""
+    from tests.accounts.factories import totp_code
+
+    password = "un-mot-de-passe-solide"
+    problems = []
+    context = context_for(browser, live_server)
+    page = context.new_page()
+    with_app = AdvisorFactory(agency=agency).user
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("E-mail").fill(with_app.email)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Connexion").click()
+    page.wait_for_url("**/accounts/2fa/authenticate/")
+    problems.extend(f"authenticate: {line}" for line in violations(page))
+    page.get_by_label("Code").fill("000000")
+    page.get_by_role("button", name="Connexion").click()
+    page.wait_for_load_state()
+    problems.extend(f"authenticate (error): {line}" for line in violations(page))
+    page.get_by_label("Code").fill(totp_code())
+    page.get_by_role("button", name="Connexion").click()
+    page.wait_for_url("**/conseiller/")
+    problems.extend(audit(page, live_server.url, ["/accounts/2fa/"]))
+    context.close()
+
+    without = AdvisorFactory(agency=agency, user__second_factor=False).user
+    context = context_for(browser, live_server, without)
+    page = context.new_page()
+    page.goto(live_server.url + "/conseiller/")
+    page.wait_for_url("**/accounts/reauthenticate/**")
+    problems.extend(f"reauthenticate: {line}" for line in violations(page))
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Confirmer").click()
+    page.wait_for_url("**/accounts/2fa/totp/activate/")
+    problems.extend(f"activate: {line}" for line in violations(page))
+    context.close()
+    assert problems == [], "\n".join(problems)
