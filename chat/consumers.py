@@ -1,11 +1,14 @@
 """The chat websocket: one socket per open conversation page, speaking the protocol of
 docs/protocol.md. It parses, authorizes, calls a service or a selector, then sends."""
 
+import asyncio
 import json
 import logging
 import time
 import uuid
+import weakref
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -13,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from . import selectors, services
 from .payloads import author_payload, message_payload
-from .permissions import can_join_conversation
+from .permissions import can_chat, can_join_conversation
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +38,63 @@ def _db(func):
 @_db
 def _can_join(user, conversation_id: int) -> bool:
     return can_join_conversation(user, conversation_id)
+
+
+@_db
+def _participants(conversation_ids: set[int]) -> dict[int, set[tuple[int, str]]]:
+    return selectors.participants_by_conversation(conversation_ids)
+
+
+class _Rechecks:
+    """The participation re-checks of every chat socket of one process (one event loop), made
+    together: the first socket whose answer is older than RECHECK_SECONDS asks for all of them in
+    one query, and the sockets due meanwhile wait for that answer. Without it, each socket asked
+    on its next event: at tens of messages per second, one more query and thread hop per
+    delivery."""
+
+    def __init__(self):
+        self.consumers: weakref.WeakSet = weakref.WeakSet()
+        self.pending: asyncio.Task | None = None
+
+    @classmethod
+    def of_this_loop(cls) -> "_Rechecks":
+        loop = asyncio.get_running_loop()
+        rechecks = _RECHECKS.get(loop)
+        if rechecks is None:
+            rechecks = _RECHECKS[loop] = cls()
+        return rechecks
+
+    async def check(self, consumer) -> bool | None:
+        """Whether `consumer`'s person still takes part, or None when this round did not ask
+        about it (it joined meanwhile) and it must ask alone."""
+        if self.pending is None:
+            self.pending = asyncio.create_task(self._run())
+        # Shielded: a socket that goes away while waiting does not cancel the others' answer.
+        checked, allowed = await asyncio.shield(self.pending)
+        if consumer not in checked:
+            return None
+        return consumer in allowed
+
+    async def _run(self) -> tuple[set, set]:
+        try:
+            consumers = set(self.consumers)
+            started = time.monotonic()
+            people = await _participants({consumer.conversation_id for consumer in consumers})
+            allowed = {
+                consumer
+                for consumer in consumers
+                if can_chat(consumer.user)
+                and (consumer.user.pk, consumer.user.role)
+                in people.get(consumer.conversation_id, ())
+            }
+            for consumer in allowed:
+                consumer.checked_at = max(consumer.checked_at, started)
+            return consumers, allowed
+        finally:
+            self.pending = None
+
+
+_RECHECKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 @_db
@@ -93,6 +153,16 @@ def _int_field(content: dict, name: str) -> int:
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
+    async def dispatch(self, message):
+        """channels' dispatch, without its hop to the sync thread before every event to close
+        old database connections: one hop per event and socket, all queued on the process's one
+        sync thread. This consumer reaches the database only through _db helpers, which close
+        their connections before and after their own call."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def connect(self):
         self.user = self.scope["user"]
         self.conversation_id = int(self.scope["url_route"]["kwargs"]["conversation_id"])
@@ -107,11 +177,13 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.typed_at = 0.0
         await self.channel_layer.group_add(self.group, self.channel_name)
         await _socket_open(self.channel_name, self.conversation_id, self.user)
+        _Rechecks.of_this_loop().consumers.add(self)
         await self.accept()
 
     async def disconnect(self, code):
         if self.group is None:
             return
+        _Rechecks.of_this_loop().consumers.discard(self)
         await self.channel_layer.group_discard(self.group, self.channel_name)
         await _socket_close(self.channel_name)
 
@@ -120,7 +192,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if time.monotonic() - self.checked_at < RECHECK_SECONDS:
             return True
         try:
-            allowed = await _can_join(self.user, self.conversation_id)
+            allowed = await _Rechecks.of_this_loop().check(self)
+            if allowed is None:
+                allowed = await _can_join(self.user, self.conversation_id)
         except Exception:
             # The database is overloaded or away: keep the last answer (seconds old) and ask again
             # on the next event, rather than kill the socket and start a reconnection storm.

@@ -4,6 +4,7 @@ read marks, open sockets and the claim of the unread-message email."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import uuid
@@ -12,7 +13,7 @@ from datetime import timedelta
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -104,27 +105,61 @@ def check_body(body, *, with_attachment: bool = False) -> str:
     return body
 
 
-def _check_rate(user) -> None:
+def _rate_limited() -> ChatError:
     limit, seconds = settings.CHAT_RATE_LIMIT_MESSAGES, settings.CHAT_RATE_LIMIT_SECONDS
-    if selectors.sent_recently(user, seconds) >= limit:
-        raise ChatError(
-            "rate_limited",
-            _("Too many messages: at most %(count)s in %(seconds)s seconds. Wait a moment.")
-            % {"count": limit, "seconds": seconds},
-        )
+    return ChatError(
+        "rate_limited",
+        _("Too many messages: at most %(count)s in %(seconds)s seconds. Wait a moment.")
+        % {"count": limit, "seconds": seconds},
+    )
 
 
-def _upsert_read(conversation_id: int, user, seq: int) -> None:
-    updated = ReadMark.objects.filter(
-        conversation_id=conversation_id, user=user, last_read_seq__lt=seq
-    ).update(last_read_seq=seq, updated_at=timezone.now())
-    if not updated:
-        ReadMark.objects.get_or_create(
-            conversation_id=conversation_id, user=user, defaults={"last_read_seq": seq}
-        )
+# One statement stores a message: it bumps the conversation's last_seq (the UPDATE holds the row
+# lock until commit, so concurrent senders get 1, 2, 3... without gap or repeat), inserts the
+# message with that seq, moves the author's read mark to it and, with the database task backend,
+# queues the unread-message email. The conversation is left alone (no row comes back) when this
+# client_id is already stored or the author is over the rate limit; a concurrent retry that got
+# past the NOT EXISTS fails on chat_message_client_id_unique and the whole statement with it.
+_STORE_SQL = """
+WITH bumped AS (
+    UPDATE chat_conversation
+    SET last_seq = last_seq + 1, last_message_at = %(now)s, awaiting_since = {awaiting}
+    WHERE id = %(conversation)s
+      AND NOT EXISTS (
+          SELECT 1 FROM chat_message
+          WHERE conversation_id = %(conversation)s AND client_id = %(client_id)s
+      ){rate}
+    RETURNING last_seq
+), stored AS (
+    INSERT INTO chat_message (
+        conversation_id, seq, client_id, author_id, author_role, body, sent_at,
+        attachment, attachment_name, attachment_type, attachment_size
+    )
+    SELECT %(conversation)s, last_seq, %(client_id)s, %(author)s, %(role)s, %(body)s, %(now)s,
+        %(attachment)s, %(attachment_name)s, %(attachment_type)s, %(attachment_size)s
+    FROM bumped
+    RETURNING id, seq
+), marked AS (
+    INSERT INTO chat_readmark (conversation_id, user_id, last_read_seq, emailed_seq, updated_at)
+    SELECT %(conversation)s, %(author)s, seq, 0, %(now)s FROM stored
+    ON CONFLICT (conversation_id, user_id) DO UPDATE
+    SET last_read_seq = EXCLUDED.last_read_seq, updated_at = EXCLUDED.updated_at
+    WHERE chat_readmark.last_read_seq < EXCLUDED.last_read_seq
+){queue}
+SELECT id, seq FROM stored
+"""
+# The rate limit, counted in the same statement: the author's messages of the last seconds in
+# every conversation, counted no further than the limit.
+_RATE_SQL = """
+      AND (
+          SELECT count(*) FROM (
+              SELECT 1 FROM chat_message
+              WHERE author_id = %(author)s AND sent_at >= %(since)s LIMIT %(limit)s
+          ) AS recent
+      ) < %(limit)s"""
+_CLIENT_ID_CONSTRAINT = "chat_message_client_id_unique"
 
 
-@transaction.atomic
 def message_send(
     *,
     conversation_id: int,
@@ -137,57 +172,136 @@ def message_send(
 ) -> tuple[Message, bool]:
     """Stores a message with the conversation's next seq and publishes it after commit.
 
-    Holds the conversation row lock (select_for_update) from reading last_seq to writing it, so
-    that concurrent senders get 1, 2, 3... without gap or repeat. A client_id already stored in
-    this conversation returns that message and writes nothing (the retry of an unacked send).
-    New messages beyond the per-user rate limit are refused (ChatError "rate_limited"); retries
-    never are. Returns (message, created)."""
+    One statement (see _STORE_SQL), which commits on its own: the conversation row lock taken by
+    the seq's UPDATE is held to its end, so that concurrent senders get 1, 2, 3... without gap or
+    repeat. A client_id already stored in this conversation returns that message and writes
+    nothing (the retry of an unacked send). New messages beyond the per-user rate limit are
+    refused (ChatError "rate_limited"); retries never are. Returns (message, created)."""
     check_body(body, with_attachment=attachment is not None)
-    conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
-    # Looked up under the lock: a retry committed meanwhile is found, never stored twice.
+    message = Message(
+        conversation_id=conversation_id,
+        client_id=client_id,
+        author=author,
+        author_role=author.role,
+        body=body,
+        sent_at=timezone.now(),
+    )
+    if attachment is not None:
+        # Stored before the statement (a file is no database row); removed if no message is.
+        message.attachment.save(attachment.name, attachment, save=False)
+        message.attachment_name = attachment.name[-200:]
+        message.attachment_type = attachment.content_type
+        message.attachment_size = attachment.size
+    queue = _queued_email(message.sent_at)
+    stored = False
+    # A single statement needs no transaction of its own; inside a caller's, a savepoint lets it
+    # go on after a retry's IntegrityError. Another task backend enqueues in the same transaction.
+    atomic = queue is None or connection.in_atomic_block
+    try:
+        with transaction.atomic() if atomic else contextlib.nullcontext():
+            stored = _store(message, rate_limited=rate_limited, queue=queue)
+            if stored and queue is None:
+                _schedule_unread_email(message.pk)
+    except IntegrityError as error:
+        if getattr(getattr(error.__cause__, "diag", None), "constraint_name", None) != (
+            _CLIENT_ID_CONSTRAINT
+        ):
+            raise
+    if stored:
+        event = {"type": "chat.message", "sender_channel": sender_channel}
+        event["message"] = message_payload(message)
+        # At once when the statement committed on its own, else when the caller's transaction does.
+        transaction.on_commit(lambda: publish(conversation_id, event), robust=True)
+        return message, True
+    # Nothing stored: a retry (perhaps a concurrent one), the rate limit, or no such conversation.
+    if message.attachment:
+        message.attachment.delete(save=False)
     existing = selectors.message_by_client_id(conversation_id, client_id)
     if existing is not None:
         if existing.author_id != author.pk:
             raise ChatError("client_id_conflict", _("This client_id belongs to another message."))
         return existing, False
-    if rate_limited:
-        _check_rate(author)
+    if not Conversation.objects.filter(pk=conversation_id).exists():
+        raise Conversation.DoesNotExist(f"No conversation {conversation_id}.")
+    raise _rate_limited()
 
-    now = timezone.now()
-    seq = conversation.last_seq + 1
-    message = Message(
-        conversation_id=conversation_id,
-        seq=seq,
-        client_id=client_id,
-        author=author,
-        author_role=author.role,
-        body=body,
-        sent_at=now,
+
+def _store(message: Message, *, rate_limited: bool, queue: tuple[str, dict] | None) -> bool:
+    """Runs _STORE_SQL for `message`; sets its pk and seq and returns True when it was stored."""
+    from_seeker = message.author_role == Role.SEEKER
+    sql = _STORE_SQL.format(
+        awaiting="COALESCE(awaiting_since, %(now)s)" if from_seeker else "NULL",
+        rate=_RATE_SQL if rate_limited else "",
+        queue=queue[0] if queue else "",
     )
-    if attachment is not None:
-        message.attachment = attachment
-        message.attachment_name = attachment.name[-200:]
-        message.attachment_type = attachment.content_type
-        message.attachment_size = attachment.size
-    message.save()
+    params = {
+        "now": message.sent_at,
+        "conversation": message.conversation_id,
+        "client_id": message.client_id,
+        "author": message.author_id,
+        "role": message.author_role,
+        "body": message.body,
+        "attachment": message.attachment.name or "",
+        "attachment_name": message.attachment_name,
+        "attachment_type": message.attachment_type,
+        "attachment_size": message.attachment_size,
+        "since": message.sent_at - timedelta(seconds=settings.CHAT_RATE_LIMIT_SECONDS),
+        "limit": settings.CHAT_RATE_LIMIT_MESSAGES,
+    }
+    if queue:
+        params |= queue[1]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    message.pk, message.seq = row
+    message._state.adding = False
+    message._state.db = connection.alias
+    return True
 
-    conversation.last_seq = seq
-    conversation.last_message_at = now
-    if author.role == Role.SEEKER:
-        conversation.awaiting_since = conversation.awaiting_since or now
-    else:
-        conversation.awaiting_since = None
-    conversation.save(update_fields=["last_seq", "last_message_at", "awaiting_since"])
-    # Writing a message means having read everything before it.
-    _upsert_read(conversation_id, author, seq)
 
-    payload = message_payload(message)
-    event = {"type": "chat.message", "message": payload, "sender_channel": sender_channel}
-    transaction.on_commit(lambda: publish(conversation_id, event), robust=True)
-    # Queued in the same transaction: with the database task backend the task row commits or
-    # rolls back with the message, at no extra round trip. It runs minutes later, after commit.
-    _schedule_unread_email(message.pk)
-    return message, True
+def _queued_email(now) -> tuple[str, dict] | None:
+    """The unread-message task's row as a part of _STORE_SQL, when tasks live in the database:
+    (SQL, params). The row is made from django_tasks_db's own model and field defaults, as its
+    backend's enqueue() makes it, so that it commits with the message at no extra round trip;
+    what this skips is the backend's task_enqueued signal, which the portal does not use. None
+    with any other backend: message_send then enqueues through the backend."""
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    from .tasks import email_unread_message
+
+    backend = email_unread_message.get_backend()
+    if not isinstance(backend, DatabaseBackend) or backend.id_function is not None:
+        return None
+    delay = timedelta(minutes=settings.CHAT_UNREAD_EMAIL_DELAY_MINUTES)
+    task = email_unread_message.using(run_after=now + delay)
+    backend.validate_task(task)
+    row = DBTaskResult(
+        args_kwargs={},
+        priority=task.priority,
+        task_path=task.module_path,
+        queue_name=task.queue_name,
+        run_after=task.run_after,
+        backend_name=backend.alias,
+    )
+    columns, values, params = [], [], {}
+    for number, field in enumerate(DBTaskResult._meta.concrete_fields):
+        columns.append(connection.ops.quote_name(field.column))
+        if field.name == "args_kwargs":
+            # What the backend stores for enqueue(message_id): {"args": [id], "kwargs": {}}.
+            values.append(
+                "jsonb_build_object('args', jsonb_build_array(id), 'kwargs', '{}'::jsonb)"
+            )
+            continue
+        values.append(f"%(task_{number})s")
+        params[f"task_{number}"] = field.get_db_prep_save(field.pre_save(row, add=True), connection)
+    table = connection.ops.quote_name(DBTaskResult._meta.db_table)
+    # Names from the model's metadata, quoted; every value is a parameter.
+    insert = f"INSERT INTO {table} ({', '.join(columns)})"  # noqa: S608
+    sql = f", queued AS (\n    {insert}\n    SELECT {', '.join(values)} FROM stored\n)"  # noqa: S608
+    return sql, params
 
 
 def _schedule_unread_email(message_id: int) -> None:
