@@ -330,21 +330,26 @@ FIRST_RESPONSE_SQL = """
 WITH turns AS (
     SELECT m.conversation_id, m.seq, m.author_role, m.sent_at,
            lag(m.author_role) OVER turn AS previous_role,
-           min(m.sent_at) FILTER (WHERE m.author_role = %(advisor)s)
-               OVER (turn ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS answered_at
+           min(m.sent_at) FILTER (WHERE m.author_role = %(advisor)s) OVER turn AS answered_at
     FROM chat_message m
     JOIN chat_conversation c ON c.id = m.conversation_id
     JOIN seekers_seeker s ON s.id = c.seeker_id
     WHERE s.agency_id = ANY(%(agencies)s) AND m.sent_at >= %(start)s
-    WINDOW turn AS (PARTITION BY m.conversation_id ORDER BY m.seq)
+    -- One frame for both (LAG ignores the frame): a single pass of the window.
+    WINDOW turn AS (
+        PARTITION BY m.conversation_id ORDER BY m.seq
+        ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING
+    )
 ), waits AS (
     SELECT t.answered_at - t.sent_at AS wait
     FROM turns t
     WHERE t.author_role = %(seeker)s AND t.sent_at < %(end)s AND t.answered_at IS NOT NULL
       AND coalesce(
             t.previous_role,
-            (SELECT p.author_role FROM chat_message p
-              WHERE p.conversation_id = t.conversation_id AND p.seq = t.seq - 1),
+            CASE WHEN t.seq > 1 THEN
+                (SELECT p.author_role FROM chat_message p
+                  WHERE p.conversation_id = t.conversation_id AND p.seq = t.seq - 1)
+            END,
             ''
           ) <> %(seeker)s
 )
