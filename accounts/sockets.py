@@ -58,7 +58,7 @@ DEFAULT_RATE_PER_SECOND = 25
 # Handshakes of one process in progress at once, and how long one more waits for its turn before
 # it is refused (daphne drops a handshake not answered within 5 s: --websocket_connect_timeout).
 DEFAULT_HANDSHAKES = 32
-DEFAULT_HANDSHAKE_WAIT_SECONDS = 2.0
+DEFAULT_HANDSHAKE_WAIT_SECONDS = 3.0
 # No frame of the portal's protocols nests deeper than a few levels.
 MAX_JSON_DEPTH = 32
 
@@ -297,8 +297,15 @@ class _Revocations:
             # the group's expiry.
             for group in groups:
                 await self.layer.group_add(group, channel)
+        except asyncio.CancelledError:
+            self._forget(socket, groups)
+            raise
         except Exception:  # noqa: BLE001 - the socket works without revocation
             logger.warning("sockets: cannot listen for revocation", exc_info=True)
+            self._forget(socket, groups)
+            return False
+        if self.channel != channel:
+            # The last other socket left while this one joined: the channel was given up.
             self._forget(socket, groups)
             return False
         if self.task is None or self.task.done():
@@ -339,7 +346,9 @@ class _Revocations:
                     await asyncio.wait_for(self.layer.group_add(group, channel), timeout=1)
 
     async def _listen(self, channel: str) -> None:
-        while True:
+        # Ends when its channel is given up, even if a cancellation was lost in the layer's
+        # receive (the soak found per-socket listeners that outlived their cancel).
+        while self.channel == channel:
             try:
                 event = await self.layer.receive(channel)
             except asyncio.CancelledError:
@@ -412,8 +421,12 @@ class _GuardedSocket:
         if not groups:
             return
         revocations = _Revocations.current()
-        if revocations is not None and await revocations.register(self, groups):
-            self.revocations, self.groups = revocations, groups
+        if revocations is None:
+            return
+        # Noted before the wait, so that a cancellation during it still unregisters.
+        self.revocations, self.groups = revocations, groups
+        if not await revocations.register(self, groups):
+            self.revocations = None
 
     async def _unsubscribe(self) -> None:
         if self.revocations is not None:

@@ -7,6 +7,7 @@ a bounded number of handshakes at a time (HandshakeGate), and the session and us
 thread pool rather than on channels' one thread (SocketAuthMiddlewareStack)."""
 
 import os
+import pprint
 
 from django.core.asgi import get_asgi_application
 
@@ -42,3 +43,31 @@ application = ProtocolTypeRouter(
 
 # Applied last, outside everything: see portal/shutdown.py.
 application = FinishWhenCancelled(application)
+
+
+class _PformatWhenPrinted:
+    """pprint.pformat(value), computed only if something prints it."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value, *args, **kwargs):
+        self.value = value
+
+    def __str__(self):
+        return pprint.pformat(self.value)
+
+
+def _lazy_autobahn_debug() -> None:
+    """autobahn (daphne's websocket layer) pretty-prints its 40 options for a debug line on every
+    new websocket, whether debug logging is on or not: 14% of daphne's CPU while 2,000 clients
+    reconnected after a restart (bench/connections.py, py-spy). The debug line, when enabled,
+    still prints them."""
+    from autobahn.websocket import protocol
+
+    if getattr(protocol, "pformat", None) is pprint.pformat and hasattr(protocol, "Timings"):
+        protocol.pformat = _PformatWhenPrinted
+        # Timings.__str__ must return a str: it keeps the real pformat.
+        protocol.Timings.__str__ = lambda self: pprint.pformat(self._timings)
+
+
+_lazy_autobahn_debug()
