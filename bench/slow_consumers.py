@@ -258,6 +258,13 @@ def main(args) -> Report:
         "daphne RSS MiB before / during (peak) / after",
         [round(max(before), 1), round(max(during), 1), round(after[-1], 1)],
     )
+    # The same sockets once the stopped ones read again: tells a drift of the machine's other
+    # load (shared cores) from an effect of the pause.
+    later = result["latencies"]["after"] or [float("nan")]
+    report.check(
+        "others' latency p50 / p99 ms after the pause",
+        [round(median(later), 2), round(percentile(later, 99), 2)],
+    )
     slow = result["latencies"]["slow"] or [0.0]
     report.check("slow sockets' latency max ms (held until they read)", round(max(slow), 1))
     for name in (
