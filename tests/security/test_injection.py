@@ -9,11 +9,13 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from accounts.models import User
 from ateliers.models import Lesson, Workshop
 from casefile.models import Goal, JobOffer, Note
 from chat.models import Message
 from interviews.models import Appointment
 from tests.interviews.factories import AppointmentFactory
+from tests.seekers.factories import SeekerFactory
 
 from .admin_forms import admin_form_data
 from .conftest import MINIMAL_PDF
@@ -90,10 +92,24 @@ def _write_everything(world):
     assert response.status_code == 400
     body, content_type = _cv_body(HOSTILE[0])
     seeker.post(reverse("ateliers:cv_upload"), data=body, content_type=content_type)
-    # Names come from sign-up (tested in tests/accounts); here they are set directly.
-    user = world.seeker_a.user
-    user.first_name, user.last_name = HOSTILE[1][:150], HOSTILE[2][:150]
-    user.save()
+    # Names go in through the sign-up form, as a person types them; advisor A then follows
+    # that person, so that the advisor's pages list the name.
+    response = Client().post(
+        reverse("account_signup"),
+        {
+            "first_name": HOSTILE[1][:150],
+            "last_name": HOSTILE[2][:150],
+            "email": "nom-hostile@example.test",
+            "password1": "un-mot-de-passe-solide",
+            "password2": "un-mot-de-passe-solide",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    named = User.objects.get(email="nom-hostile@example.test")
+    assert named.first_name == HOSTILE[1][:150].strip()
+    return SeekerFactory(
+        user=named, agency=world.seeker_a.agency, followed=True, referent=world.advisor_a
+    )
 
 
 HOSTILE_LINE = " ".join(HOSTILE[:5])[:200]
@@ -176,7 +192,7 @@ def test_no_injected_script_runs_in_chromium(world, live_server, browser):
     assert os.path.exists(CHROMIUM)
     # The ORM beside Playwright's sync API (see tests/browser/conftest.py).
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    _write_everything(world)
+    named = _write_everything(world)
     cancelled = _write_in_admin_and_interviews(world)
     cv = world.seeker_a.cv_submissions.exclude(pk=world.cv_a.pk).first()
     workshop = Workshop.objects.get(pk=world.workshop.pk)
@@ -202,6 +218,7 @@ def test_no_injected_script_runs_in_chromium(world, live_server, browser):
             reverse("chat:conversation", args=[world.conversation_a.pk]),
             reverse("chat:inbox"),
             reverse("casefile:file", args=[world.seeker_a.pk]),
+            reverse("casefile:file", args=[named.pk]),
             reverse("advisors:home"),
             reverse("ateliers:cv_detail", args=[world.cv_a.pk]),
             reverse("ateliers:cv_detail", args=[cv.pk]),
@@ -211,6 +228,7 @@ def test_no_injected_script_runs_in_chromium(world, live_server, browser):
         world.manager_a: [
             reverse("admin:seekers_seeker_changelist"),
             reverse("admin:seekers_seeker_change", args=[world.seeker_a.pk]),
+            reverse("admin:seekers_seeker_change", args=[named.pk]),
             reverse("admin:casefile_auditentry_changelist"),
             reverse("admin:privacy_erasurerequest_changelist"),
             reverse("admin:ateliers_workshop_change", args=[world.workshop.pk]),
@@ -245,8 +263,14 @@ def test_no_injected_script_runs_in_chromium(world, live_server, browser):
             page.wait_for_timeout(300)  # let any deferred handler (img onerror, svg onload) fire
             # The hostile text is there, shown as text (pages that list rather than show it,
             # and the admin's form fields, aside).
-            if not any(part in path for part in ("admin", "boite", "espace", "conseiller/")):
-                assert "__pwned" in page.inner_text("body"), (user.email, path)
+            if not any(
+                part in path
+                for part in ("admin", "boite", "espace", "conseiller/", "suivi/", "equipement/")
+            ):
+                shown = page.inner_text("body") + page.evaluate(
+                    "[...document.querySelectorAll('textarea, input')].map(e => e.value).join()"
+                )
+                assert "__pwned" in shown, (user.email, path)
                 seen.append(path)
             assert page.evaluate("window.__pwned") is None, (user.email, path)
         assert dialogs == [], (user.email, dialogs)
