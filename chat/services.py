@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from accounts.models import Role
 
@@ -51,14 +52,32 @@ def publish(conversation_id: int, event: dict) -> None:
         # In a server thread: hand the send to the server's event loop and return at once, so
         # that the database thread is free for the next message. Order is not needed: clients
         # order by seq and sync on a gap.
-        loop.call_soon_threadsafe(_spawn, layer.group_send(group_name(conversation_id), event))
+        loop.call_soon_threadsafe(_spawn, _group_send(layer, group_name(conversation_id), event))
         return
     try:
-        async_to_sync(layer.group_send)(group_name(conversation_id), event)
+        async_to_sync(_group_send)(layer, group_name(conversation_id), event)
     except Exception:  # the message is stored; clients catch up on their next sync
         logger.exception(
             "chat: could not publish %s to conversation %s", event.get("type"), conversation_id
         )
+
+
+# After a Redis restart every connection left in the layer's pool is stale, and each fails its
+# first command (redis-py drops it then, and the next use connects afresh): without a retry, the
+# first publishes after the restart were lost, and a client that had just synced waited for the
+# next message to notice the gap.
+PUBLISH_ATTEMPTS = 3
+
+
+async def _group_send(layer, group: str, event: dict) -> None:
+    for attempt in range(1, PUBLISH_ATTEMPTS + 1):
+        try:
+            await layer.group_send(group, event)
+            return
+        except (ConnectionError, OSError, RedisConnectionError):
+            if attempt == PUBLISH_ATTEMPTS:
+                raise
+            await asyncio.sleep(0.05 * attempt)
 
 
 def _server_loop():
