@@ -10,6 +10,7 @@ from django.db.models import (
     Aggregate,
     Case,
     Count,
+    DateTimeField,
     DurationField,
     ExpressionWrapper,
     F,
@@ -21,7 +22,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, ExtractHour, TruncDate
+from django.db.models.functions import Coalesce, TruncDay
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -293,25 +294,31 @@ def interviews_per_half_day(agencies, period: Period) -> Figure:
 
     start, end = period.bounds
     tz = timezone.get_current_timezone()
-    grouped = (
+    # A half-day is named by its local midnight, plus 12 hours for the afternoon (from 13:00).
+    half_day = ExpressionWrapper(
+        TruncDay("starts_at", tzinfo=tz)
+        + Case(
+            When(starts_at__hour__gte=13, then=Value(timedelta(hours=12))),
+            default=Value(timedelta(0)),
+        ),
+        output_field=DateTimeField(),
+    )
+    # One row per advisor, counted in SQL (not one per advisor and half-day to add up here).
+    per_advisor = (
         Appointment.objects.filter(
             advisor__agency__in=agencies,
             status=Status.HELD,
             starts_at__gte=start,
             starts_at__lt=end,
         )
-        .annotate(day=TruncDate("starts_at", tzinfo=tz), hour=ExtractHour("starts_at", tzinfo=tz))
-        .annotate(afternoon=Case(When(hour__gte=13, then=Value(1)), default=Value(0)))
-        .values_list("advisor__user__first_name", "advisor__user__last_name", "day", "afternoon")
-        .annotate(n=Count("pk"))
-        .order_by()
+        .values("advisor")
+        .annotate(held=Count("pk"), half_days=Count(half_day, distinct=True))
+        .values_list("advisor__user__first_name", "advisor__user__last_name", "held", "half_days")
+        .order_by("advisor__user__first_name", "advisor__user__last_name", "advisor")
     )
-    per_advisor: dict[str, list[int]] = {}
-    for first, last, _day, _afternoon, n in grouped:
-        per_advisor.setdefault(f"{first} {last}", []).append(n)
     rows = [
-        [name, round(sum(counts) / len(counts), 1), sum(counts), len(counts)]
-        for name, counts in sorted(per_advisor.items())
+        [f"{first} {last}", round(held / half_days, 1), held, half_days]
+        for first, last, held, half_days in per_advisor
     ]
     return Figure(
         "half_days",
