@@ -49,6 +49,7 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 REVOKED = "session.revoked"
+STOP = "sockets.stop"
 CLOSE_REVOKED = 4401
 CLOSE_TOO_BIG = 1009
 
@@ -271,6 +272,7 @@ class _Revocations:
         self.channel: str | None = None
         self.task: asyncio.Task | None = None
         self.members: dict[str, set] = {}
+        self.stopping: set[asyncio.Future] = set()
 
     @classmethod
     def current(cls) -> _Revocations | None:
@@ -326,9 +328,27 @@ class _Revocations:
         if not self.members and self.task is not None:
             # Nobody left to close: the next socket starts over with a new channel.
             self.task.cancel()
+            if self.channel is not None:
+                # Should the cancellation be lost in the layer's receive (a 6-second soak once
+                # kept the listener for more than 30 s), a word on its channel ends it.
+                asyncio.get_running_loop().call_later(
+                    2, self._wake_if_stuck, self.task, self.channel
+                )
             self.task = None
             self.channel = None
         return empty
+
+    def _wake_if_stuck(self, task: asyncio.Task, channel: str) -> None:
+        if not task.done():
+            logger.warning("sockets: the revocation listener outlived its cancellation")
+            self.stopping.add(asyncio.ensure_future(self._wake(channel)))
+
+    async def _wake(self, channel: str) -> None:
+        try:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.layer.send(channel, {"type": STOP}), timeout=1)
+        finally:
+            self.stopping.discard(asyncio.current_task())
 
     async def unregister(self, socket, groups: list[str]) -> None:
         channel = self.channel
