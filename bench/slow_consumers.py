@@ -73,9 +73,12 @@ async def load(config: dict) -> dict:
                 if frame["type"] == "message.new":
                     seqs[key].append(frame["message"]["seq"])
                     received[key].setdefault(frame["message"]["client_id"], now)
+                elif frame["type"] == "message.ack":
+                    acked.add(frame["client_id"])
         except websockets.ConnectionClosed:
             pass
 
+    acked: set[str] = set()
     readers = [asyncio.create_task(read(key)) for key in sockets]
     sent: dict[str, tuple[float, int, str, str]] = {}
     phases: dict[str, float] = {}
@@ -130,12 +133,16 @@ async def load(config: dict) -> dict:
         "after": [],
         "slow": [],
     }
-    lost = to_closed = 0
+    lost = to_closed = unacknowledged = 0
     closed = {key: sockets[key].close_code for key in sockets if sockets[key].close_code}
     for client_id, (at, index, side, phase) in sent.items():
         other = (index, "advisor" if side == "seeker" else "seeker")
         if client_id not in received[other]:
-            if sockets[other].close_code is not None:
+            if client_id not in acked:
+                # Never acknowledged: written on a socket the server had already closed (its
+                # stopped client had not read the close yet). A real client sends it again.
+                unacknowledged += 1
+            elif sockets[other].close_code is not None:
                 to_closed += 1  # the server closed that socket: its client syncs on return
             else:
                 lost += 1
@@ -159,6 +166,7 @@ async def load(config: dict) -> dict:
         "sent": len(sent),
         "lost": lost,
         "undelivered_to_closed_sockets": to_closed,
+        "never_acknowledged": unacknowledged,
         "sockets_closed_by_server": len(closed),
         "close_codes": sorted(set(closed.values())),
         "duplicated": duplicated,
@@ -273,6 +281,7 @@ def main(args) -> Report:
         "duplicated",
         "out_of_order",
         "undelivered_to_closed_sockets",
+        "never_acknowledged",
         "sockets_closed_by_server",
         "close_codes",
     ):

@@ -157,6 +157,8 @@ def main(args) -> Report:
     report.check("TCP sockets by kind after", after["sockets"])
     report.check("OpenSocket rows before / after", [sockets_before, sockets_after])
     report.check("task kinds after", after["task_kinds"])
+    if after["tasks"]:
+        report.check("where the tasks left wait", after.get("task_stacks"))
     report.check("seconds for the tasks to settle (30 = never)", round(settle_seconds, 1))
     report.check("load average after", os.getloadavg())
     if args.quick:

@@ -61,6 +61,16 @@ def dump(*_):
     state = {
         "tasks": len(tasks),
         "task_kinds": names.most_common(10),
+        # Where the first few wait: tells a leaked task's cause.
+        "task_stacks": [
+            [
+                f"{frame.f_code.co_filename.rsplit('/', 2)[-1]}:{frame.f_lineno} "
+                f"{frame.f_code.co_name}"
+                for frame in task.get_stack(limit=12)
+            ]
+            + [f"cancelling={task.cancelling()}"]
+            for task in list(tasks)[:5]
+        ],
         "threads": threading.active_count(),
         "fds": len(os.listdir("/proc/self/fd")),
         "sockets": sockets(),
