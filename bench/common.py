@@ -182,6 +182,7 @@ def write_markdown() -> None:
 
 
 TEMPLATE_DATABASE = "bench_template"
+TEMPLATE_LOCK = 80_000_008  # any number of the cluster's advisory locks that no one else takes
 
 
 def migrations_signature() -> str:
@@ -205,6 +206,9 @@ def migrated_database(
 
     signature = migrations_signature()
     with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
+        # One process at a time (the benchmarks of `bench.run --quick` run side by side, and
+        # other runs may share the server): a copy fails while another reads the template.
+        connection.execute("SELECT pg_advisory_lock(%s)", [TEMPLATE_LOCK])
         row = connection.execute(
             "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
             [TEMPLATE_DATABASE],
