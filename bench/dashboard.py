@@ -348,6 +348,9 @@ def measure(database: str, requests: int, figures_requests: int, profile: bool) 
     for _ in range(5):  # warm: template loading, translations, plans
         dashboard_once()
         anchor_once()
+    import gc
+
+    gc.freeze()  # as the served process does once started (portal/asgi.py)
     page, floor = [], []
     for _ in range(requests):  # interleaved, so that the machine's noise falls on both
         page.append(dashboard_once())
