@@ -1,6 +1,8 @@
 """Fixtures of the equipment tests: websocket clients through the full ASGI application, with
 a real session cookie and an Origin header."""
 
+import gc
+
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -29,6 +31,16 @@ async def open_socket(user=None, *, origin=ORIGIN, user_agent=b"pytest aiortc cl
     communicator = WebsocketCommunicator(application, WS_PATH, headers=headers)
     connected, code = await communicator.connect(timeout=5)
     return communicator, connected, code
+
+
+@pytest.fixture(scope="session", autouse=True)
+def collect_orphaned_connections(django_db_setup):
+    """The websocket auth loads the session and user on any thread of the event loop's default
+    executor (accounts.sockets); those threads end with their test's loop, and the connection
+    each held is closed only when collected. Collected here, before the test database is
+    dropped (which fails while any session is open)."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)
