@@ -189,16 +189,15 @@ class EquipmentCheckConsumer(AsyncJsonWebsocketConsumer):
         if self.slot is None:
             await self.send_error("busy", retry_after=slots.retry_after())
             return
-        try:
-            check = await database_sync_to_async(services.check_start)(
+        # The database's decision (one check per user, rate limit) and aiortc's answer run side
+        # by side: the answer waits on the event loop, the queries in the thread pool, and
+        # neither needs the other. The answer is sent only once the check is accepted; a refusal
+        # closes the peer, which the slot already bounded.
+        starting = asyncio.ensure_future(
+            database_sync_to_async(services.check_start)(
                 user=self.user, user_agent=self._user_agent()
             )
-        except services.CheckRefused as refused:
-            slots.release(self.slot)
-            self.slot = None
-            await self.send_error(refused.code, retry_after=refused.retry_after)
-            return
-        self.check_id = check.pk
+        )
         self.session = CheckSession(
             ice_server_urls=settings.EQUIPMENT_CHECK_ICE_SERVERS,
             turn_username=settings.EQUIPMENT_CHECK_TURN_USERNAME or "",
@@ -210,8 +209,21 @@ class EquipmentCheckConsumer(AsyncJsonWebsocketConsumer):
             gather_seconds=settings.EQUIPMENT_CHECK_GATHER_SECONDS,
         )
         self.session.microphone_absent = microphone_absent
+        answering = asyncio.ensure_future(self.session.answer(sdp))
         try:
-            answer = await self.session.answer(sdp)
+            check = await starting
+        except services.CheckRefused as refused:
+            with contextlib.suppress(Exception):
+                await answering
+            await self._teardown()
+            await self.send_error(refused.code, retry_after=refused.retry_after)
+            return
+        except BaseException:
+            answering.cancel()
+            raise
+        self.check_id = check.pk
+        try:
+            answer = await answering
         except OfferError as refused:
             await self._teardown()
             await self.send_error(str(refused))

@@ -9,10 +9,19 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from advisors.models import Advisor
-from seekers.models import EnrolmentStep, FollowUpStatus, Seeker, TimelineEvent, TimelineKind
+from seekers.models import (
+    AccessibilityNeed,
+    EnrolmentStep,
+    FollowUpStatus,
+    Seeker,
+    TimelineEvent,
+    TimelineKind,
+)
 from seekers.services import seeker_complete_enrolment
 
 from .models import CheckState, EquipmentCheck, Profile
@@ -38,50 +47,69 @@ class Finished:
     enrolment: str = ""
 
 
-def _profile(user, seeker: Seeker | None) -> str:
-    """Signing in LSF, as a seeker or as an advisor, calls for the stricter video thresholds."""
-    if seeker is not None and seeker.signs_lsf:
-        return Profile.LSF
-    if Advisor.objects.filter(user=user).signing().exists():
-        return Profile.LSF
-    return Profile.STANDARD
-
-
-def _seeker_of(user) -> Seeker | None:
-    return Seeker.objects.filter(user=user).first()
-
-
 @transaction.atomic
 def check_start(*, user, user_agent: str = "") -> EquipmentCheck:
     """Opens a running check for `user`, or raises CheckRefused.
 
     Holds the user's row lock, so that two processes never both pass the rate limit or both
-    open a check for the same person."""
-    get_user_model().objects.select_for_update().only("pk").get(pk=user.pk)
+    open a check for the same person. Everything else the decision needs comes in one query
+    after the lock (a statement of its own: it must see what the previous holder committed),
+    since the answer to the browser's offer waits for this transaction."""
+    User = get_user_model()
+    User.objects.select_for_update().only("pk").get(pk=user.pk)
     now = timezone.now()
-    timeout = timedelta(seconds=settings.EQUIPMENT_CHECK_TIMEOUT_SECONDS)
-    mine = EquipmentCheck.objects.of_user(user)
-    mine.running().filter(started_at__lt=now - timeout - STALE_MARGIN).update(
-        state=CheckState.ABORTED, finished_at=now
+    stale_before = now - timedelta(seconds=settings.EQUIPMENT_CHECK_TIMEOUT_SECONDS) - STALE_MARGIN
+    window_start = now - timedelta(seconds=settings.EQUIPMENT_CHECK_RATE_WINDOW_SECONDS)
+    mine = EquipmentCheck.objects.filter(user=OuterRef("pk"))
+    recent = mine.filter(started_at__gte=window_start)
+    seeker = Seeker.objects.filter(user=OuterRef("pk")).order_by("pk")
+    state = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            running=Exists(mine.running().filter(started_at__gte=stale_before)),
+            stale=Exists(mine.running().filter(started_at__lt=stale_before)),
+            recent_count=Coalesce(
+                Subquery(recent.values("user").annotate(n=Count("pk")).values("n")), 0
+            ),
+            oldest_recent=Subquery(recent.order_by("started_at").values("started_at")[:1]),
+            seeker_id=Subquery(seeker.values("pk")[:1]),
+            seeker_need=Subquery(seeker.values("accessibility_need")[:1]),
+            advisor_signs=Exists(Advisor.objects.signing().filter(user=OuterRef("pk"))),
+        )
+        .values(
+            "running",
+            "stale",
+            "recent_count",
+            "oldest_recent",
+            "seeker_id",
+            "seeker_need",
+            "advisor_signs",
+        )
+        .get()
     )
-    if mine.running().exists():
+    if state["stale"]:
+        EquipmentCheck.objects.of_user(user).running().filter(started_at__lt=stale_before).update(
+            state=CheckState.ABORTED, finished_at=now
+        )
+    if state["running"]:
         raise CheckRefused("already_running", retry_after=settings.EQUIPMENT_CHECK_TIMEOUT_SECONDS)
-    window = timedelta(seconds=settings.EQUIPMENT_CHECK_RATE_WINDOW_SECONDS)
-    recent = mine.filter(started_at__gte=now - window)
-    if recent.count() >= settings.EQUIPMENT_CHECK_RATE_LIMIT:
-        oldest = recent.order_by("started_at").values_list("started_at", flat=True).first()
+    if state["recent_count"] >= settings.EQUIPMENT_CHECK_RATE_LIMIT:
+        oldest = state["oldest_recent"]
+        window = timedelta(seconds=settings.EQUIPMENT_CHECK_RATE_WINDOW_SECONDS)
         wait = math.ceil((oldest + window - now).total_seconds()) if oldest else 1
         raise CheckRefused("rate_limited", retry_after=max(wait, 1))
-    seeker = _seeker_of(user)
+    # Signing in LSF, as a seeker or as an advisor, calls for the stricter video thresholds.
+    signs = state["seeker_need"] == AccessibilityNeed.DEAF_SIGNING or state["advisor_signs"]
     try:
-        with transaction.atomic():
-            return EquipmentCheck.objects.create(
-                user=user,
-                seeker=seeker,
-                profile=_profile(user, seeker),
-                user_agent=(user_agent or "")[:512],
-                started_at=now,
-            )
+        # The lock makes a second running check impossible; the partial unique constraint is
+        # the last guard, and its error ends the whole transaction (no savepoint needed).
+        return EquipmentCheck.objects.create(
+            user=user,
+            seeker_id=state["seeker_id"],
+            profile=Profile.LSF if signs else Profile.STANDARD,
+            user_agent=(user_agent or "")[:512],
+            started_at=now,
+        )
     except IntegrityError:
         raise CheckRefused(
             "already_running", retry_after=settings.EQUIPMENT_CHECK_TIMEOUT_SECONDS
