@@ -14,18 +14,22 @@ Run: .venv/bin/python -m bench.equipment_check [--quick]"""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import contextlib
 import fractions
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
+from pathlib import Path
 
-from bench.common import ROOT, Figure, Report, arguments, median, percentile, setup_django
+from bench.common import ROOT, Figure, Report, median, percentile, setup_django
 
 BENCH_DB = "bench_equipment"
 FPS = 25
@@ -69,13 +73,16 @@ def bench_sessions(count: int) -> list[str]:
     return cookies
 
 
-def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as stat:
+def cpu_seconds(pid: int, tid: int | None = None) -> float:
+    path = f"/proc/{pid}/task/{tid}/stat" if tid else f"/proc/{pid}/stat"
+    with open(path) as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
-async def one_check(server_url: str, cookie: str) -> dict:
+async def one_check(server_url: str, cookie: str, *, connect_only: bool = False) -> dict:
+    """One check through daphne; with `connect_only`, the client stops it once connected (the
+    server closes the peer and marks the check interrupted), to sample the set-up alone."""
     from websockets.asyncio.client import connect
 
     from tests.equipment.client import ClientPeer, SyntheticVideo, Tone
@@ -105,7 +112,13 @@ async def one_check(server_url: str, cookie: str) -> dict:
             while True:
                 message = json.loads(await asyncio.wait_for(socket.recv(), 30))
                 if message["type"] == "answer":
+                    result["offer_to_answer_ms"] = (time.perf_counter() - sent) * 1000
                     await peer.accept(message["sdp"])
+                    if connect_only:
+                        await asyncio.wait_for(connected.wait(), 10)
+                        result["offer_to_connected_ms"] = (time.perf_counter() - sent) * 1000
+                        await socket.send('{"type": "stop"}')
+                        break
                     asyncio.get_running_loop().create_task(_mark(connected, result, sent))
                 elif message["type"] in ("verdict", "error"):
                     result["offer_to_verdict_ms"] = (time.perf_counter() - sent) * 1000
@@ -272,6 +285,21 @@ def check_in_process(server_url: str, cookie: str) -> dict:
     return asyncio.run(one_check(server_url, cookie))
 
 
+def connect_in_process(server_url: str, cookie: str) -> dict:
+    return asyncio.run(one_check(server_url, cookie, connect_only=True))
+
+
+def connect_samples(server, pool, cookie: str, count: int) -> tuple[list[dict], list[float]]:
+    """`count` set-ups through daphne, each next to one of the in-process anchor, alternately,
+    so that the shared machine's load drifts over both alike."""
+    served, anchors = [], []
+    for _ in range(count):
+        anchors.append(asyncio.run(in_process_connect()))
+        served.append(pool.submit(connect_in_process, server.url, cookie).result(timeout=60))
+        time.sleep(0.1)
+    return served, anchors
+
+
 def run_level(server, pool, cookies: list[str], level: int, rounds: int) -> dict:
     results, cpu, wall = [], 0.0, 0.0
     for _ in range(rounds):
@@ -284,8 +312,204 @@ def run_level(server, pool, cookies: list[str], level: int, rounds: int) -> dict
     return {"results": results, "cpu": cpu, "wall": wall, "checks": level * rounds}
 
 
+# Where the daphne process's CPU goes during a check, from py-spy's samples: each stack is
+# charged to the deepest frame that one of these rules recognises (first rule that matches
+# that frame wins), so time in C called from a Python function counts for that function.
+# A stack that passes through one of these frames belongs to that phase, whatever its leaf.
+PROFILE_PHASES = [
+    ("generateCertificate", "set-up: DTLS certificate generation"),
+    ("generate_certificate", "set-up: DTLS certificate generation"),
+    ("rtcdtlstransport.py:start ", "set-up: DTLS handshake"),
+    ("rtcicetransport.py:start ", "set-up: ICE connectivity checks"),
+    ("peer.py:answer ", "set-up: offer/answer (SDP, transports, ICE gathering)"),
+    ("rtcpeerconnection.py:close ", "tear-down: closing the connection"),
+]
+# Otherwise the deepest frame that one of these recognises (part of the frame, category).
+PROFILE_RULES = [
+    ("Vp8Decoder.decode", "video decode (libvpx)"),
+    ("OpusDecoder.decode", "audio decode (libopus)"),
+    ("run_coroutine_threadsafe", "decoded frames handed to the event loop"),
+    ("pylibsrtp", "receive path: SRTP"),
+    ("vpx.py", "receive path: RTP depacketise, jitter buffer, RTCP"),
+    ("jitterbuffer.py", "receive path: RTP depacketise, jitter buffer, RTCP"),
+    ("rtcrtpreceiver.py", "receive path: RTP depacketise, jitter buffer, RTCP"),
+    ("rtcrtpsender.py", "receive path: RTP depacketise, jitter buffer, RTCP"),
+    ("rtp.py", "receive path: RTP depacketise, jitter buffer, RTCP"),
+    ("rate.py", "receive path: RTP depacketise, jitter buffer, RTCP"),
+    ("rtcsctptransport.py", "data channel probe: SCTP"),
+    ("rtcdatachannel.py", "data channel probe: SCTP"),
+    ("rtcdtlstransport.py", "receive path: DTLS transport (demux, records)"),
+    ("aioice", "ICE (checks, consent, UDP receive)"),
+    ("rtcicetransport.py", "ICE (checks, consent, UDP receive)"),
+    ("sdp.py", "set-up: SDP, offer/answer"),
+    ("rtcpeerconnection.py", "set-up: SDP, offer/answer"),
+    ("measure.py", "ours: meters and probe"),
+    ("equipment/", "ours: consumer, session, verdict"),
+    ("django/", "Django, database"),
+    ("psycopg", "Django, database"),
+]
+# Only when no rule above matches anywhere in the stack.
+PROFILE_GENERIC = [
+    ("channels/", "daphne, channels, websocket"),
+    ("daphne/", "daphne, channels, websocket"),
+    ("twisted/", "daphne, channels, websocket"),
+    ("autobahn/", "daphne, channels, websocket"),
+    ("asyncio/", "event loop (asyncio)"),
+    ("threading.py", "threads (waits, hand-offs)"),
+    ("queue.py", "threads (waits, hand-offs)"),
+]
+
+
+def classify(stack: str) -> str:
+    keys = []
+    for frame in reversed(stack.split(";")):
+        # "function (path/file.py:line)" -> "file.py:function path", searched for each needle
+        function, _, where = frame.partition(" (")
+        path = where.rsplit(":", 1)[0]
+        keys.append(f"{path.rsplit('/', 1)[-1]}:{function} {path}")
+    for needle, category in PROFILE_PHASES:
+        if any(needle in key for key in keys):
+            return category
+    for rules in (PROFILE_RULES, PROFILE_GENERIC):
+        for key in keys:
+            for needle, category in rules:
+                if needle in key:
+                    return category
+    return "other"
+
+
+# Samples whose leaf is one of these are a thread waiting, not working (py-spy's own idle
+# detection does not work on these machines: every thread looks busy).
+IDLE_LEAVES = (
+    "EpollSelector.select (selectors.py",
+    "Condition.wait (threading.py",
+    "_worker (concurrent/futures/thread.py",
+)
+
+
+def thread_group(stack: str) -> str:
+    if "decoder_worker" in stack:
+        return "decoder threads"
+    if stack.startswith("_run_module_as_main"):
+        return "event loop thread"
+    return "other threads"
+
+
+def thread_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds of each live thread of `pid`."""
+    result = {}
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with contextlib.suppress(OSError):
+            result[int(task)] = cpu_seconds(pid, int(task))
+    return result
+
+
+def profile(checks: int, rate: int) -> None:
+    """py-spy samples daphne during `checks` sequential checks. The kernel's per-thread CPU
+    splits each check's CPU between the event loop thread, aiortc's decoder threads and the
+    others (thread pool); within each group, py-spy's working samples split it by category."""
+    prepare_database()
+    setup_django()
+    from tests.equipment.live import daphne
+
+    cookies = bench_sessions(1)
+    out = ROOT / "var" / "bench" / "equipment_check-profile.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    print(f"load average at start: {os.getloadavg()}")
+    with (
+        daphne(
+            EQUIPMENT_CHECK_MAX_CONCURRENT=64,
+            EQUIPMENT_CHECK_RATE_LIMIT=100000,
+            LOG_LEVEL="WARNING",
+            **_probe_env(),
+        ) as server,
+        ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool,
+    ):
+        pid = server.process.pid
+        run_level(server, pool, cookies, 1, 2)  # warm-up
+        spy = subprocess.Popen(  # noqa: S603
+            [
+                str(Path(sys.executable).parent / "py-spy"),
+                *("record", "--nonblocking", "--idle", "-f", "raw", "-r", str(rate)),
+                *("-o", str(out), "--pid", str(pid)),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(2)  # py-spy attaches
+        threads_before, total_before = thread_cpu(pid), cpu_seconds(pid)
+        run = run_level(server, pool, cookies, 1, checks)
+        threads_after, total = thread_cpu(pid), cpu_seconds(pid) - total_before
+        spy.send_signal(signal.SIGINT)
+        spy.wait(30)
+    main_cpu = threads_after[pid] - threads_before[pid]
+    # Threads alive at both ends (the thread pool, daphne's own); the decoder threads of the
+    # measured checks started and ended in between: they are what the process total leaves.
+    others_cpu = sum(
+        threads_after[tid] - threads_before[tid]
+        for tid in threads_after
+        if tid in threads_before and tid != pid
+    )
+    cpu = {
+        "event loop thread": main_cpu,
+        "decoder threads": total - main_cpu - others_cpu,
+        "other threads": others_cpu,
+    }
+    samples: dict[str, Counter[str]] = {group: Counter() for group in cpu}
+    for line in out.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        leaf = stack.rsplit(";", 1)[-1]
+        if count.isdigit() and not leaf.startswith(IDLE_LEAVES):
+            samples[thread_group(stack)][classify(stack)] += int(count)
+    print(f"{checks} checks; daphne CPU per check {total / checks * 1000:.0f} ms (kernel):")
+    rows: Counter[str] = Counter()
+    for group, seconds in cpu.items():
+        sampled = sum(samples[group].values())
+        print(f"  {seconds / checks * 1000:7.1f} ms  {group} ({sampled} working samples)")
+        for category, count in samples[group].items():
+            rows[category] += seconds / checks * 1000 * count / sampled
+    print("by category (each group's CPU split by its samples):")
+    for category, per_check in rows.most_common():
+        print(f"  {per_check:7.1f} ms  {per_check / (total / checks * 1000):6.1%}  {category}")
+    verdicts = Counter(
+        r["message"].get("verdict", r["message"].get("code")) for r in run["results"]
+    )
+    print(f"verdicts: {dict(verdicts)}; load average at end: {os.getloadavg()}; stacks: {out}")
+
+
+def _probe_env() -> dict:
+    if os.environ.get("BENCH_PROBE_BYTES"):
+        return {"EQUIPMENT_CHECK_PROBE_BYTES": os.environ["BENCH_PROBE_BYTES"]}
+    return {}
+
+
 def main() -> None:
-    quick = arguments("Equipment check benchmark").quick
+    parser = argparse.ArgumentParser(description="Equipment check benchmark")
+    parser.add_argument("--quick", action="store_true", help="small sizes, to show it still works")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        metavar="CHECKS",
+        help="instead of the benchmark: py-spy on daphne during CHECKS sequential checks",
+    )
+    parser.add_argument("--rate", type=int, default=250, help="py-spy samples per second")
+    parser.add_argument(
+        "--connect",
+        type=int,
+        metavar="SAMPLES",
+        help="set-ups sampled for offer → connected, each next to an anchor (default 150; 20 "
+        "with --quick)",
+    )
+    parser.add_argument(
+        "--connect-only", action="store_true", help="only the offer → connected figures"
+    )
+    options = parser.parse_args()
+    if options.profile:
+        profile(options.profile, options.rate)
+        return
+    quick = options.quick
+    if options.connect is None:
+        options.connect = 20 if quick else 150
     prepare_database()
     setup_django()
     from tests.equipment.live import daphne
@@ -298,34 +522,31 @@ def main() -> None:
     # The machine may be shared: the load says how far to trust the figures.
     report.check("load average at start", [round(load, 2) for load in os.getloadavg()])
 
-    anchors = [asyncio.run(in_process_connect()) for _ in range(3 if quick else 10)]
-    bare = [asyncio.run(bare_check(3.1)) for _ in range(2 if quick else 5)]
-    decode_per_second = decode_cost_per_second(3 if quick else 10)
+    if not options.connect_only:
+        bare = [asyncio.run(bare_check(3.1)) for _ in range(2 if quick else 5)]
+        decode_per_second = decode_cost_per_second(3 if quick else 10)
 
     with (
         daphne(
             EQUIPMENT_CHECK_MAX_CONCURRENT=64,
             EQUIPMENT_CHECK_RATE_LIMIT=100000,
             LOG_LEVEL="WARNING",
-            **(
-                {"EQUIPMENT_CHECK_PROBE_BYTES": os.environ["BENCH_PROBE_BYTES"]}
-                if os.environ.get("BENCH_PROBE_BYTES")
-                else {}
-            ),
+            **_probe_env(),
         ) as server,
         ProcessPoolExecutor(max(levels), mp_context=get_context("spawn")) as pool,
     ):
         # Warm-up: every worker imports aiortc, and the server sets its codecs up.
-        run_level(server, pool, cookies, max(levels), 1)
-        by_level = {1: run_level(server, pool, cookies, 1, sequential)}
-        for level in levels[1:]:
-            by_level[level] = run_level(server, pool, cookies, level, rounds)
+        run_level(server, pool, cookies, 1 if options.connect_only else max(levels), 1)
+        served, anchors = connect_samples(server, pool, cookies[0], options.connect)
+        by_level = {}
+        if not options.connect_only:
+            by_level[1] = run_level(server, pool, cookies, 1, sequential)
+            for level in levels[1:]:
+                by_level[level] = run_level(server, pool, cookies, level, rounds)
 
-    single = by_level[1]["results"]
-    verdicts = [r["message"] for r in single]
-    connect = [r["offer_to_connected_ms"] for r in single if "offer_to_connected_ms" in r]
-    verdict_ms = [r["offer_to_verdict_ms"] for r in single]
-    rtt = median([r["signalling_rtt_ms"] for r in single])
+    connect = [r["offer_to_connected_ms"] for r in served if "offer_to_connected_ms" in r]
+    answered = [r["offer_to_answer_ms"] for r in served if "offer_to_answer_ms" in r]
+    rtt = median([r["signalling_rtt_ms"] for r in served])
     anchor_connect = median(anchors) + rtt
     report.add(Figure("in-process aiortc connect (anchor part)", median(anchors), "ms"))
     report.add(Figure("signalling round trip through the consumer", rtt, "ms"))
@@ -349,6 +570,25 @@ def main() -> None:
             target=1.5,
         )
     )
+    report.check("connect samples (set-up only, each next to an anchor)", len(connect))
+    report.add(Figure("offer to answer p50 (diagnostic)", median(answered), "ms"))
+    report.add(Figure("offer to answer p99 (diagnostic)", percentile(answered, 99), "ms"))
+    if options.connect_only:
+        report.check("load average at end", [round(load, 2) for load in os.getloadavg()])
+        return
+    single = by_level[1]["results"]
+    verdicts = [r["message"] for r in single]
+    in_checks = [r["offer_to_connected_ms"] for r in single if "offer_to_connected_ms" in r]
+    verdict_ms = [r["offer_to_verdict_ms"] for r in single]
+    report.add(
+        Figure(
+            "offer to connected during full checks p50",
+            median(in_checks),
+            "ms",
+            anchor=anchor_connect,
+            anchor_name="in-process connect + 1 round trip",
+        )
+    )
     report.add(Figure("offer to verdict p50", median(verdict_ms), "ms"))
     report.add(Figure("offer to verdict p99", percentile(verdict_ms, 99), "ms"))
 
@@ -366,17 +606,22 @@ def main() -> None:
         results = run["results"]
         per_check = run["cpu"] / run["checks"]
         # The server decodes from the connection to its close: offer_to_end − offer_to_connected.
-        media_seconds = median(
-            [
-                (
-                    r["message"]["measurements"]["timings"]["offer_to_end_ms"]
-                    - r["message"]["measurements"]["timings"].get("offer_to_connected_ms", 0)
-                )
-                / 1000
-                for r in results
-                if r["message"]["type"] == "verdict"
-            ]
-        )
+        media = [
+            (
+                r["message"]["measurements"]["timings"]["offer_to_end_ms"]
+                - r["message"]["measurements"]["timings"].get("offer_to_connected_ms", 0)
+            )
+            / 1000
+            for r in results
+            if r["message"]["type"] == "verdict"
+        ]
+        if not media:
+            report.check(
+                f"{level} at once: no verdict",
+                dict(Counter(r["message"].get("code") for r in results)),
+            )
+            continue
+        media_seconds = median(media)
         report.add(
             Figure(
                 f"server CPU per check, {level} at once",
