@@ -108,6 +108,7 @@ def ms(values):
 
 async def main(quick: bool) -> Report:
     report = Report("channel_layer", quick)
+    report.check("load average before", [round(load, 2) for load in os.getloadavg()])
     samples = 100 if quick else 2000
     group_samples = 20 if quick else 300
     anchor = ms(await raw_pubsub(samples))
@@ -149,6 +150,7 @@ async def main(quick: bool) -> Report:
         report.check(f"{name} samples", samples)
         if hasattr(layer, "flush"):
             await layer.flush()
+    report.check("load average after", [round(load, 2) for load in os.getloadavg()])
     return report
 
 

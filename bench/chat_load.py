@@ -411,7 +411,10 @@ async def load(config: dict) -> dict:
         await peer.socket.close()
     for reader in readers:
         reader.cancel()
+    used = os.times()
     return {
+        # The load generator's own CPU (user + system seconds), to tell its cost from the server's.
+        "generator_cpu_s": used.user + used.system,
         "sent": len(sent),
         "acked": len(acked),
         "throughput": counted / window,
@@ -503,6 +506,7 @@ def pgbench_inserts(seconds: int, clients: int = 10) -> tuple[float, float]:
 
 def main(args) -> Report:
     report = Report("chat_load", args.quick)
+    report.check("load average before", [round(load, 2) for load in os.getloadavg()])
     prepare_database()
     setup_orm()
     conversations = seed(args.seekers, args.advisors)
@@ -579,6 +583,10 @@ def main(args) -> Report:
                         report.check(f"{name} {label}", result[name])
                     report.check(f"generator lag ms {label}", round(result["generator_lag_ms"], 1))
                     report.check(
+                        f"generator CPU s / load average after {label}",
+                        [round(result["generator_cpu_s"], 1), round(os.getloadavg()[0], 2)],
+                    )
+                    report.check(
                         f"ack latency p99 ms {label}",
                         round(percentile(result["ack_latencies_ms"] or [0], 99), 2),
                     )
@@ -624,6 +632,11 @@ def main(args) -> Report:
                 )
             for name in ("lost", "duplicated", "gaps", "errors"):
                 report.check(f"{name} closed loop {label}", result[name])
+            report.check(
+                f"generator CPU s / load average after, closed loop {label}",
+                [round(result["generator_cpu_s"], 1), round(os.getloadavg()[0], 2)],
+            )
+    report.check("load average after", [round(load, 2) for load in os.getloadavg()])
     return report
 
 

@@ -44,6 +44,11 @@ def author_payload(user, role: str) -> dict:
 
 
 def message_payload(message: Message) -> dict:
+    """The message as the wire carries it; made once per instance (a message is never edited),
+    since the sender's ack and the others' message.new carry the same one."""
+    cached = message.__dict__.get("_payload")
+    if cached is not None:
+        return cached
     attachment = None
     if message.attachment:
         attachment = {
@@ -52,7 +57,7 @@ def message_payload(message: Message) -> dict:
             "size": message.attachment_size,
             "url": reverse("chat:attachment", args=[message.conversation_id, message.pk]),
         }
-    return {
+    message._payload = {
         "id": message.pk,
         "seq": message.seq,
         "client_id": str(message.client_id),
@@ -62,3 +67,4 @@ def message_payload(message: Message) -> dict:
         "sent_at": message.sent_at.isoformat(),
         "attachment": attachment,
     }
+    return message._payload

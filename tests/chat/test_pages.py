@@ -187,6 +187,8 @@ def test_the_inbox_query_count_does_not_grow_with_rows(agency, referent):
             MessageFactory.create_batch(2, conversation=conversation)
 
     add(2)
+    # The first page after login does once-a-minute session work (staff idle expiry): not counted.
+    _inbox(client)
     few, _ = _inbox(client)
     add(20)
     many, page = _inbox(client)
