@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from advisors.models import AdvisorState
 from chat import consumers, selectors, services
@@ -189,3 +190,31 @@ async def test_many_sockets_due_for_a_recheck_share_one_query(agency, monkeypatc
     assert sockets[0].checked_at == 0.0 and sockets[1].checked_at > 0
     assert await rechecks.check(late) is None  # not in the round: asks alone
     await sync_to_async(connections.close_all)()
+
+
+class FlakyLayer:
+    """A channel layer whose first group sends fail as a stale pooled Redis connection does."""
+
+    def __init__(self, failures: int):
+        self.failures, self.sent = failures, []
+
+    async def group_send(self, group, event):
+        if self.failures:
+            self.failures -= 1
+            raise RedisConnectionError("Connection closed by server.")
+        self.sent.append((group, event))
+
+
+def test_a_publish_is_tried_again_after_a_redis_connection_error(monkeypatch):
+    layer = FlakyLayer(failures=services.PUBLISH_ATTEMPTS - 1)
+    monkeypatch.setattr(services, "get_channel_layer", lambda: layer)
+    services.publish(7, {"type": "chat.message"})
+    assert layer.sent == [("chat.conversation.7", {"type": "chat.message"})]
+
+
+def test_a_publish_gives_up_and_logs_when_redis_stays_away(monkeypatch, caplog):
+    layer = FlakyLayer(failures=services.PUBLISH_ATTEMPTS)
+    monkeypatch.setattr(services, "get_channel_layer", lambda: layer)
+    services.publish(7, {"type": "chat.message"})  # the message is stored: no exception
+    assert layer.sent == []
+    assert "could not publish chat.message to conversation 7" in caplog.text
