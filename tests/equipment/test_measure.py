@@ -2,6 +2,8 @@
 
 import asyncio
 import fractions
+import math
+import struct
 
 import av
 import pytest
@@ -18,6 +20,18 @@ async def test_a_tone_and_silence_have_the_expected_level():
     # A sine of amplitude 0.25 has an RMS of 0.25/sqrt(2): -15 dBFS.
     assert frame_level_dbfs(tone) == pytest.approx(-15.05, abs=0.1)
     assert frame_level_dbfs(silence) == float("-inf")
+
+
+def test_sound_on_one_channel_of_a_stereo_frame_is_not_silence():
+    # aiortc decodes Opus to interleaved stereo: the sampled samples must visit both channels.
+    frame = av.AudioFrame(format="s16", layout="stereo", samples=960)
+    right_only = b"".join(
+        struct.pack("<hh", 0, int(8000 * math.sin(2 * math.pi * 1000 * n / 48000)))
+        for n in range(960)
+    )
+    frame.planes[0].update(right_only)
+
+    assert frame_level_dbfs(frame) > -20
 
 
 class FakeTrack:
