@@ -21,6 +21,7 @@ import fractions
 import json
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -312,44 +313,43 @@ def run_level(server, pool, cookies: list[str], level: int, rounds: int) -> dict
     return {"results": results, "cpu": cpu, "wall": wall, "checks": level * rounds}
 
 
-# Where the daphne process's CPU goes during a check, from py-spy's samples: each stack is
-# charged to the deepest frame that one of these rules recognises (first rule that matches
-# that frame wins), so time in C called from a Python function counts for that function.
-# A stack that passes through one of these frames belongs to that phase, whatever its leaf.
-PROFILE_PHASES = [
+# Where the daphne process's CPU goes during a check, from py-spy's samples: a stack belongs to
+# the first category, in this order, one of whose frames it passes through (part of the frame's
+# "file.py:Class.function path", category). So the SCTP work the probe causes in the DTLS and
+# ICE layers counts for the probe, an RTP packet's for the receive path, and the rest of the DTLS
+# and ICE layers' for themselves.
+PROFILE_RULES = [
     ("generateCertificate", "set-up: DTLS certificate generation"),
     ("generate_certificate", "set-up: DTLS certificate generation"),
-    ("rtcdtlstransport.py:start ", "set-up: DTLS handshake"),
-    ("rtcicetransport.py:start ", "set-up: ICE connectivity checks"),
-    ("peer.py:answer ", "set-up: offer/answer (SDP, transports, ICE gathering)"),
-    ("rtcpeerconnection.py:close ", "tear-down: closing the connection"),
-]
-# Otherwise the deepest frame that one of these recognises (part of the frame, category).
-PROFILE_RULES = [
+    (":RTCDtlsTransport.start ", "set-up: DTLS handshake"),
+    (":RTCIceTransport.start ", "set-up: ICE connectivity checks"),
+    (":CheckSession.answer ", "set-up: offer/answer (SDP, transports, ICE gathering)"),
+    (":RTCPeerConnection.close ", "tear-down: closing the connection, joining decoder threads"),
+    ("rtcsctptransport.py", "data channel probe (SCTP, with its DTLS and ICE share)"),
+    ("rtcdatachannel.py", "data channel probe (SCTP, with its DTLS and ICE share)"),
     ("Vp8Decoder.decode", "video decode (libvpx)"),
-    ("OpusDecoder.decode", "audio decode (libopus)"),
+    ("OpusDecoder.decode", "audio decode (libopus, to stereo)"),
     ("run_coroutine_threadsafe", "decoded frames handed to the event loop"),
-    ("pylibsrtp", "receive path: SRTP"),
-    ("vpx.py", "receive path: RTP depacketise, jitter buffer, RTCP"),
-    ("jitterbuffer.py", "receive path: RTP depacketise, jitter buffer, RTCP"),
-    ("rtcrtpreceiver.py", "receive path: RTP depacketise, jitter buffer, RTCP"),
-    ("rtcrtpsender.py", "receive path: RTP depacketise, jitter buffer, RTCP"),
-    ("rtp.py", "receive path: RTP depacketise, jitter buffer, RTCP"),
-    ("rate.py", "receive path: RTP depacketise, jitter buffer, RTCP"),
-    ("rtcsctptransport.py", "data channel probe: SCTP"),
-    ("rtcdatachannel.py", "data channel probe: SCTP"),
-    ("rtcdtlstransport.py", "receive path: DTLS transport (demux, records)"),
-    ("aioice", "ICE (checks, consent, UDP receive)"),
-    ("rtcicetransport.py", "ICE (checks, consent, UDP receive)"),
-    ("sdp.py", "set-up: SDP, offer/answer"),
-    ("rtcpeerconnection.py", "set-up: SDP, offer/answer"),
-    ("measure.py", "ours: meters and probe"),
+    ("measure.py", "ours: meters (and the probe's own logic)"),
+    ("pylibsrtp", "receive path: SRTP decryption"),
+    ("rtcrtpreceiver.py", "receive path: RTP, jitter buffer, RTCP, bitrate estimation"),
+    ("jitterbuffer.py", "receive path: RTP, jitter buffer, RTCP, bitrate estimation"),
+    ("rtp.py", "receive path: RTP, jitter buffer, RTCP, bitrate estimation"),
+    ("rate.py", "receive path: RTP, jitter buffer, RTCP, bitrate estimation"),
+    ("vpx.py", "receive path: RTP, jitter buffer, RTCP, bitrate estimation"),
+    ("rtcrtpsender.py", "receive path: RTP, jitter buffer, RTCP, bitrate estimation"),
+    ("rtcdtlstransport.py", "DTLS transport (demultiplexing, records)"),
+    ("aioice", "ICE (consent checks, UDP receive)"),
+    ("rtcicetransport.py", "ICE (consent checks, UDP receive)"),
+    ("sdp.py", "set-up: offer/answer (SDP, transports, ICE gathering)"),
+    ("rtcpeerconnection.py", "set-up: offer/answer (SDP, transports, ICE gathering)"),
+    ("django/", "ours: Django, database"),
+    ("psycopg", "ours: Django, database"),
     ("equipment/", "ours: consumer, session, verdict"),
-    ("django/", "Django, database"),
-    ("psycopg", "Django, database"),
 ]
-# Only when no rule above matches anywhere in the stack.
-PROFILE_GENERIC = [
+# Every stack of the event loop passes through daphne and asyncio: for what no rule above claims,
+# the deepest of these frames says whose work it is.
+PROFILE_LOOP = [
     ("channels/", "daphne, channels, websocket"),
     ("daphne/", "daphne, channels, websocket"),
     ("twisted/", "daphne, channels, websocket"),
@@ -362,19 +362,18 @@ PROFILE_GENERIC = [
 
 def classify(stack: str) -> str:
     keys = []
-    for frame in reversed(stack.split(";")):
-        # "function (path/file.py:line)" -> "file.py:function path", searched for each needle
+    for frame in stack.split(";"):
+        # "Class.function (path/file.py:line)" -> "file.py:Class.function path"
         function, _, where = frame.partition(" (")
         path = where.rsplit(":", 1)[0]
         keys.append(f"{path.rsplit('/', 1)[-1]}:{function} {path}")
-    for needle, category in PROFILE_PHASES:
+    for needle, category in PROFILE_RULES:
         if any(needle in key for key in keys):
             return category
-    for rules in (PROFILE_RULES, PROFILE_GENERIC):
-        for key in keys:
-            for needle, category in rules:
-                if needle in key:
-                    return category
+    for key in reversed(keys):
+        for needle, category in PROFILE_LOOP:
+            if needle in key:
+                return category
     return "other"
 
 
@@ -475,6 +474,17 @@ def profile(checks: int, rate: int) -> None:
         r["message"].get("verdict", r["message"].get("code")) for r in run["results"]
     )
     print(f"verdicts: {dict(verdicts)}; load average at end: {os.getloadavg()}; stacks: {out}")
+    for key in ("upload_kbps", "download_kbps", "rtt_ms"):
+        values = sorted(
+            r["message"]["measurements"]["network"][key]
+            for r in run["results"]
+            if r["message"]["type"] == "verdict"
+            and r["message"]["measurements"]["network"].get(key) is not None
+        )
+        if len(values) > 1:
+            spread = statistics.stdev(values) / statistics.mean(values)
+            print(f"{key}: median {median(values)}, min {values[0]}, max {values[-1]}, ", end="")
+            print(f"coefficient of variation {spread:.0%}")
 
 
 def _probe_env() -> dict:
