@@ -8,6 +8,7 @@ import contextlib
 import logging
 import os
 import uuid
+import weakref
 from datetime import timedelta
 
 from asgiref.sync import SyncToAsync, async_to_sync
@@ -287,7 +288,6 @@ def _queued_email(now) -> tuple[str, dict] | None:
     what this skips is the backend's task_enqueued signal, which the portal does not use. None
     with any other backend: message_send then enqueues through the backend."""
     from django_tasks_db.backend import DatabaseBackend
-    from django_tasks_db.models import DBTaskResult
 
     from .tasks import email_unread_message
 
@@ -295,17 +295,37 @@ def _queued_email(now) -> tuple[str, dict] | None:
     if not isinstance(backend, DatabaseBackend) or backend.id_function is not None:
         return None
     delay = timedelta(minutes=settings.CHAT_UNREAD_EMAIL_DELAY_MINUTES)
-    task = email_unread_message.using(run_after=now + delay)
+    cached = _QUEUE_SQL.get(backend)
+    if cached is None:
+        cached = _QUEUE_SQL[backend] = _queue_sql(backend, now + delay)
+    sql, constant, per_row = cached
+    values = {"id": uuid.uuid4(), "enqueued_at": now, "run_after": now + delay}
+    params = dict(constant)
+    for name, (param, field) in per_row.items():
+        params[param] = field.get_db_prep_save(values[name], connection)
+    return sql, params
+
+
+# Built once per task backend: the SQL and the values that are the same for every row.
+_QUEUE_SQL: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _queue_sql(backend, run_after) -> tuple[str, dict, dict]:
+    from django_tasks_db.models import DBTaskResult
+
+    from .tasks import email_unread_message
+
+    task = email_unread_message.using(run_after=run_after)
     backend.validate_task(task)
     row = DBTaskResult(
         args_kwargs={},
         priority=task.priority,
         task_path=task.module_path,
         queue_name=task.queue_name,
-        run_after=task.run_after,
+        run_after=run_after,
         backend_name=backend.alias,
     )
-    columns, values, params = [], [], {}
+    columns, values, constant, per_row = [], [], {}, {}
     for number, field in enumerate(DBTaskResult._meta.concrete_fields):
         columns.append(connection.ops.quote_name(field.column))
         if field.name == "args_kwargs":
@@ -314,13 +334,17 @@ def _queued_email(now) -> tuple[str, dict] | None:
                 "jsonb_build_object('args', jsonb_build_array(id), 'kwargs', '{}'::jsonb)"
             )
             continue
-        values.append(f"%(task_{number})s")
-        params[f"task_{number}"] = field.get_db_prep_save(field.pre_save(row, add=True), connection)
+        param = f"task_{number}"
+        values.append(f"%({param})s")
+        if field.name in ("id", "enqueued_at", "run_after"):
+            per_row[field.name] = (param, field)
+        else:
+            constant[param] = field.get_db_prep_save(field.pre_save(row, add=True), connection)
     table = connection.ops.quote_name(DBTaskResult._meta.db_table)
     # Names from the model's metadata, quoted; every value is a parameter.
     insert = f"INSERT INTO {table} ({', '.join(columns)})"  # noqa: S608
     sql = f", queued AS (\n    {insert}\n    SELECT {', '.join(values)} FROM stored\n)"  # noqa: S608
-    return sql, params
+    return sql, constant, per_row
 
 
 def _schedule_unread_email(message_id: int) -> None:
