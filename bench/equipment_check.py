@@ -383,6 +383,7 @@ IDLE_LEAVES = (
     "EpollSelector.select (selectors.py",
     "Condition.wait (threading.py",
     "_worker (concurrent/futures/thread.py",
+    "Thread._wait_for_tstate_lock (threading.py",
 )
 
 
