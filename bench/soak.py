@@ -35,7 +35,8 @@ DB_NAME = "bench_soak"
 def state(process: subprocess.Popen, path: Path) -> dict:
     path.unlink(missing_ok=True)
     process.send_signal(signal.SIGUSR1)
-    deadline = time.monotonic() + 10
+    # A tracemalloc snapshot of the whole process takes a while (SOAK_TRACEMALLOC).
+    deadline = time.monotonic() + (120 if os.environ.get("SOAK_TRACEMALLOC") else 10)
     while time.monotonic() < deadline:
         if path.exists() and path.stat().st_size:
             time.sleep(0.05)
@@ -159,6 +160,8 @@ def main(args) -> Report:
     report.check("task kinds after", after["task_kinds"])
     if after["tasks"]:
         report.check("where the tasks left wait", after.get("task_stacks"))
+    if after.get("allocations_grown"):
+        report.check("allocations grown since the warm-up (KiB, count)", after["allocations_grown"])
     report.check("seconds for the tasks to settle (30 = never)", round(settle_seconds, 1))
     report.check("load average after", os.getloadavg())
     if args.quick:

@@ -1,5 +1,7 @@
 """daphne as bench/soak.py starts it: the same command line, plus a SIGUSR1 handler that writes
 the process's live asyncio tasks and threads to the file named by SOAK_STATE_FILE (leak checks).
+With SOAK_TRACEMALLOC=N (frames), each dump also names the source lines whose live allocations
+grew most since the first dump (the soak's memory growth, attributed).
 
 python -m bench.soak_daphne -b 127.0.0.1 -p PORT portal.asgi:application
 """
@@ -9,6 +11,7 @@ import json
 import os
 import signal
 import threading
+import tracemalloc
 from collections import Counter
 
 
@@ -75,11 +78,33 @@ def dump(*_):
         "fds": len(os.listdir("/proc/self/fd")),
         "sockets": sockets(),
     }
+    if tracemalloc.is_tracing():
+        state["allocations_grown"] = grown()
     with open(os.environ["SOAK_STATE_FILE"], "w") as handle:
         json.dump(state, handle)
 
 
+FIRST_SNAPSHOT: list = []
+
+
+def grown() -> list:
+    """With SOAK_TRACEMALLOC=N: the lines whose live allocations grew most since the first dump."""
+    snapshot = tracemalloc.take_snapshot().filter_traces(
+        [tracemalloc.Filter(False, tracemalloc.__file__)]
+    )
+    if not FIRST_SNAPSHOT:
+        FIRST_SNAPSHOT.append(snapshot)
+        return []
+    return [
+        [str(stat.traceback[0]), round(stat.size_diff / 1024, 1), stat.count_diff]
+        for stat in snapshot.compare_to(FIRST_SNAPSHOT[0], "lineno")[:15]
+    ]
+
+
 if __name__ == "__main__":
+    if os.environ.get("SOAK_TRACEMALLOC"):
+        # Slows the process down: a diagnostic run, not a figure.
+        tracemalloc.start(int(os.environ["SOAK_TRACEMALLOC"]))
     signal.signal(signal.SIGUSR1, dump)
     from daphne.cli import CommandLineInterface
 
