@@ -9,7 +9,11 @@ class AccountsConfig(AppConfig):
     def ready(self):
         # Not business logic: logging out, a new password or a deactivation must close the
         # person's open websockets, whichever code path (allauth, admin, shell) made it.
-        from . import second_factor, sockets
+        from django.contrib.auth.signals import user_logged_in
+
+        from . import middleware, second_factor, sockets
+
+        user_logged_in.connect(middleware.on_user_logged_in, dispatch_uid="portal-staff-idle")
 
         sockets.connect_signals(self.get_model("User"))
         second_factor.connect_signals()
