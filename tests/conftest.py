@@ -43,6 +43,18 @@ def _fresh_channel_layer():
     channel_layers.backends.clear()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _collect_thread_connections(django_db_setup):
+    """The websocket auth loads the session and the user on any thread of the event loop's
+    default executor (accounts.sockets); those threads end with their test's loop, and the
+    connection each held is closed only when collected. Collected before the test database is
+    dropped, which fails while any session is open (whichever tests ran)."""
+    yield
+    import gc
+
+    gc.collect()
+
+
 @pytest.fixture
 def agency(db):
     return AgencyFactory(name="Lille Grand-Sud", code="lille-grand-sud")
