@@ -145,6 +145,7 @@ class _Bucket:
 
 # The session and the user, in the thread pool ------------------------------------------------
 
+
 # channels' get_user, run on any thread of the pool: it only reads the session and the user
 # (their rows), which needs no thread of its own. channels runs it thread-sensitive, so that every
 # handshake of the process waits its turn on one thread (two queries each).
