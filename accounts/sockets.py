@@ -40,11 +40,12 @@ import weakref
 
 from asgiref.sync import async_to_sync
 from channels.auth import AuthMiddleware, get_user
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import transaction
+
+from portal.db import pooled_sync_to_async
 
 logger = logging.getLogger(__name__)
 
@@ -149,17 +150,7 @@ class _Bucket:
 # channels' get_user, run on any thread of the pool: it only reads the session and the user
 # (their rows), which needs no thread of its own. channels runs it thread-sensitive, so that every
 # handshake of the process waits its turn on one thread (two queries each).
-def _load_user_and_let_go(scope):
-    # A thread of the default executor outlives no event loop: its connection goes back to the
-    # pool now, not when the thread's state is collected (tests, each with its own loop, ran
-    # the pool dry that way: one connection kept per test).
-    try:
-        return get_user.func(scope)
-    finally:
-        connections.close_all()
-
-
-_load_user = database_sync_to_async(_load_user_and_let_go, thread_sensitive=False)
+_load_user = pooled_sync_to_async(get_user.func)
 
 
 class SocketAuthMiddleware(AuthMiddleware):

@@ -2,16 +2,15 @@
 (persist then publish after commit, gap-free seq, client_id idempotency, sync after_seq) and the
 facilitator's controls. It parses, authorizes, calls a service or selector, then sends."""
 
-import functools
 import json
 import logging
 import time
 import uuid
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.db import connection
 from django.utils.translation import gettext as _
+
+from portal.db import pooled_sync_to_async
 
 from . import selectors, services
 from .models import LiveSession, Registration
@@ -25,17 +24,8 @@ SYNC_LIMIT = 500
 
 
 def _db(func):
-    """Not thread-sensitive: room frames of one process run in parallel transactions. The
-    connection goes back to the pool after each call, whatever happened in it."""
-
-    @functools.wraps(func)
-    def run(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        finally:
-            connection.close()
-
-    return database_sync_to_async(run, thread_sensitive=False)
+    # Room frames of one process run in parallel transactions (portal.db).
+    return pooled_sync_to_async(func)
 
 
 @_db

@@ -2,7 +2,6 @@
 docs/protocol.md. It parses, authorizes, calls a service or a selector, then sends."""
 
 import asyncio
-import functools
 import json
 import logging
 import time
@@ -10,11 +9,11 @@ import uuid
 import weakref
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.db import connection
 from django.utils.translation import gettext as _
+
+from portal.db import pooled_sync_to_async
 
 from . import selectors, services
 from .payloads import author_payload, message_payload
@@ -32,19 +31,8 @@ TOUCH_INTERVAL = 20
 
 
 def _db(func):
-    """Not thread-sensitive: concurrent sends of one process run in parallel transactions, each
-    with its own pooled connection, instead of queueing behind one thread. The connection goes
-    back to the pool after each call: an executor thread outlives no event loop (tests, each
-    with its own loop, ran the pool dry otherwise)."""
-
-    @functools.wraps(func)
-    def run(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        finally:
-            connection.close()
-
-    return database_sync_to_async(run, thread_sensitive=False)
+    # Concurrent sends of one process run in parallel transactions (portal.db).
+    return pooled_sync_to_async(func)
 
 
 @_db
