@@ -44,7 +44,7 @@ NATIONAL = {"agencies": 500, "advisors": 5_000, "seekers": 1_000_000, "big": 500
 QUICK_AGENCY = {"agencies": 1, "advisors": 11, "seekers": 600, "big": 0, "messages": 4}
 QUICK_NATIONAL = {"agencies": 20, "advisors": 200, "seekers": 20_000, "big": 20, "messages": 2}
 ROUNDS = 4  # turns taken by the agency and national measurements
-VERSION = "2"  # bump when the generator changes: the cached national database is rebuilt
+VERSION = "3"  # bump when the generator changes: the cached national database is rebuilt
 
 
 def env_for(database: str) -> dict:
@@ -180,6 +180,20 @@ def fill_sql(size: dict) -> list[str]:
                      ELSE {advisor_of} + 1 END,
                 i + 1
             FROM generate_series(0, {n - 1}) i, generate_series(1, {k}) s""",
+        # The waits the chat records when an advisor answers (messages alternate, so each wait
+        # starts at the seeker message just before the answer).
+        """INSERT INTO chat_responsewait (conversation_id, agency_id, started_at, answered_at)
+            SELECT m.conversation_id, s.agency_id, m.previous_at, m.sent_at
+            FROM (
+                SELECT conversation_id, author_role, sent_at,
+                    lag(author_role) OVER turn AS previous_role,
+                    lag(sent_at) OVER turn AS previous_at
+                FROM chat_message
+                WINDOW turn AS (PARTITION BY conversation_id ORDER BY seq)
+            ) m
+            JOIN chat_conversation c ON c.id = m.conversation_id
+            JOIN seekers_seeker s ON s.id = c.seeker_id
+            WHERE m.author_role = 'advisor' AND m.previous_role = 'seeker'""",
         # The advisor has read up to some point: 1, 2 or 3 messages before the end.
         f"""INSERT INTO chat_readmark (last_read_seq, emailed_seq, updated_at, conversation_id,
                 user_id)

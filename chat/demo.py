@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import Role
 from seekers.models import Seeker
 
-from .models import Conversation, Message, ReadMark
+from .models import Conversation, Message, ReadMark, ResponseWait
 
 S, A = Role.SEEKER, Role.ADVISOR
 # Each script: (minutes ago, who writes, body); then how far each side has read.
@@ -84,7 +84,7 @@ def seed(*, agency, advisors, stdout) -> None:
     conversations = Conversation.objects.bulk_create(
         Conversation(seeker=seeker, created_at=now - timedelta(days=3)) for seeker in chosen
     )
-    messages, reads, updates = [], [], []
+    messages, reads, updates, waits = [], [], [], []
     for seeker, conversation in zip(chosen, conversations, strict=True):
         lines, read = SCRIPTS[(seeker.rank - 1) % len(SCRIPTS)]
         people = {S: seeker.user, A: seeker.referent.user}
@@ -102,7 +102,18 @@ def seed(*, agency, advisors, stdout) -> None:
                     sent_at=sent_at,
                 )
             )
-            awaiting = (awaiting or sent_at) if who == S else None
+            if who == S:
+                awaiting = awaiting or sent_at
+            elif awaiting is not None:
+                waits.append(
+                    ResponseWait(
+                        conversation=conversation,
+                        agency_id=seeker.agency_id,
+                        started_at=awaiting,
+                        answered_at=sent_at,
+                    )
+                )
+                awaiting = None
         conversation.last_seq = len(lines)
         conversation.last_message_at = now - timedelta(minutes=lines[-1][0])
         conversation.awaiting_since = awaiting
@@ -113,6 +124,7 @@ def seed(*, agency, advisors, stdout) -> None:
         )
     Message.objects.bulk_create(messages, batch_size=500)
     ReadMark.objects.bulk_create(reads, batch_size=500)
+    ResponseWait.objects.bulk_create(waits, batch_size=500)
     Conversation.objects.bulk_update(
         updates, ["last_seq", "last_message_at", "awaiting_since"], batch_size=500
     )

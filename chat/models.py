@@ -185,6 +185,38 @@ class ReadMark(models.Model):
         return f"{self.user_id} read {self.conversation_id} up to {self.last_read_seq}"
 
 
+class ResponseWait(models.Model):
+    """One wait of a seeker for an answer: from their first message after the other side last
+    spoke to the advisor's next message. Written by the advisor's message that ends it, in the
+    same statement, so that the managers' first-response figure reads the agency's waits of the
+    period from one index instead of ordering every message of the period."""
+
+    conversation = models.ForeignKey(
+        Conversation, verbose_name=_("conversation"), on_delete=models.CASCADE, related_name="waits"
+    )
+    # The seeker's agency when the answer came (a seeker who moves keeps their past waits where
+    # they were answered).
+    agency = models.ForeignKey(
+        "agencies.Agency", verbose_name=_("agency"), on_delete=models.CASCADE, related_name="+"
+    )
+    started_at = models.DateTimeField(_("waiting since"))
+    answered_at = models.DateTimeField(_("answered at"))
+
+    class Meta:
+        verbose_name = _("answered wait")
+        verbose_name_plural = _("answered waits")
+        indexes = [
+            models.Index(
+                fields=["agency", "started_at"],
+                include=["answered_at"],
+                name="chat_wait_agency_started",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.conversation_id}: {self.started_at} → {self.answered_at}"
+
+
 class OpenSocket(models.Model):
     """One open websocket of a participant, on any server process; refreshed by the client's
     pings so that a process that died without closing leaves no ghost for long."""

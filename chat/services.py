@@ -22,7 +22,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from accounts.models import Role
 
 from . import selectors
-from .models import Conversation, Message, OpenSocket, ReadMark
+from .models import Conversation, Message, OpenSocket, ReadMark, ResponseWait
 from .payloads import author_payload, message_payload
 
 logger = logging.getLogger(__name__)
@@ -134,22 +134,32 @@ def _rate_limited() -> ChatError:
     )
 
 
-# One statement stores a message: it bumps the conversation's last_seq (the UPDATE holds the row
-# lock until commit, so concurrent senders get 1, 2, 3... without gap or repeat), inserts the
-# message with that seq, moves the author's read mark to it and, with the database task backend,
-# queues the unread-message email. The conversation is left alone (no row comes back) when this
-# client_id is already stored or the author is over the rate limit; a concurrent retry that got
-# past the NOT EXISTS fails on chat_message_client_id_unique and the whole statement with it.
+# One statement stores a message: it locks the conversation row (held until commit, so concurrent
+# senders get 1, 2, 3... without gap or repeat) and reads what it was awaiting, bumps its last_seq,
+# inserts the message with that seq, moves the author's read mark to it, records the seeker's
+# wait that an advisor's message ends and, with the database task backend, queues the
+# unread-message email. The conversation is left alone (no row comes back) when this client_id is
+# already stored or the author is over the rate limit; a concurrent retry that got past the NOT
+# EXISTS fails on chat_message_client_id_unique and the whole statement with it.
+# `previous` locks with FOR UPDATE, which reads the latest committed row (the UPDATE's RETURNING
+# gives only new values, and a plain self-join would read the statement's snapshot: two advisors
+# answering at once would both record the wait).
 _STORE_SQL = """
-WITH bumped AS (
-    UPDATE chat_conversation
-    SET last_seq = last_seq + 1, last_message_at = %(now)s, awaiting_since = {awaiting}
-    WHERE id = %(conversation)s
+WITH previous AS (
+    SELECT c.id, c.awaiting_since, s.agency_id
+    FROM chat_conversation c JOIN seekers_seeker s ON s.id = c.seeker_id
+    WHERE c.id = %(conversation)s
+    FOR UPDATE OF c
+), bumped AS (
+    UPDATE chat_conversation c
+    SET last_seq = c.last_seq + 1, last_message_at = %(now)s, awaiting_since = {awaiting}
+    FROM previous p
+    WHERE c.id = p.id
       AND NOT EXISTS (
           SELECT 1 FROM chat_message
           WHERE conversation_id = %(conversation)s AND client_id = %(client_id)s
       ){rate}
-    RETURNING last_seq
+    RETURNING c.last_seq, p.awaiting_since AS waited_since, p.agency_id
 ), stored AS (
     INSERT INTO chat_message (
         conversation_id, seq, client_id, author_id, author_role, body, sent_at,
@@ -165,9 +175,15 @@ WITH bumped AS (
     ON CONFLICT (conversation_id, user_id) DO UPDATE
     SET last_read_seq = EXCLUDED.last_read_seq, updated_at = EXCLUDED.updated_at
     WHERE chat_readmark.last_read_seq < EXCLUDED.last_read_seq
-){queue}
+){answered}{queue}
 SELECT id, seq FROM stored
 """
+# The wait an advisor's message ends, recorded with the seeker's agency of the moment.
+_ANSWERED_SQL = """, answered AS (
+    INSERT INTO chat_responsewait (conversation_id, agency_id, started_at, answered_at)
+    SELECT %(conversation)s, agency_id, waited_since, %(now)s FROM bumped
+    WHERE waited_since IS NOT NULL
+)"""
 # The rate limit, counted in the same statement: the author's messages of the last seconds in
 # every conversation, counted no further than the limit.
 _RATE_SQL = """
@@ -248,10 +264,13 @@ def message_send(
 
 def _store(message: Message, *, rate_limited: bool, queue: tuple[str, dict] | None) -> bool:
     """Runs _STORE_SQL for `message`; sets its pk and seq and returns True when it was stored."""
+    if connection.vendor != "postgresql":
+        return _store_portable(message, rate_limited=rate_limited)
     from_seeker = message.author_role == Role.SEEKER
     sql = _STORE_SQL.format(
-        awaiting="COALESCE(awaiting_since, %(now)s)" if from_seeker else "NULL",
+        awaiting="COALESCE(c.awaiting_since, %(now)s)" if from_seeker else "NULL",
         rate=_RATE_SQL if rate_limited else "",
+        answered=_ANSWERED_SQL if message.author_role == Role.ADVISOR else "",
         queue=queue[0] if queue else "",
     )
     params = {
@@ -281,6 +300,53 @@ def _store(message: Message, *, rate_limited: bool, queue: tuple[str, dict] | No
     return True
 
 
+def _store_portable(message: Message, *, rate_limited: bool) -> bool:
+    """_STORE_SQL's writes one by one, for the embedded SQLite default of `make run` (no
+    data-modifying CTE there; SQLite runs one writing transaction at a time). Called in a
+    transaction."""
+    conversation = (
+        Conversation.objects.select_for_update()
+        .select_related("seeker")
+        .only("last_seq", "awaiting_since", "seeker__agency_id")
+        .get(pk=message.conversation_id)
+    )
+    if Message.objects.filter(
+        conversation_id=message.conversation_id, client_id=message.client_id
+    ).exists():
+        return False
+    limit = settings.CHAT_RATE_LIMIT_MESSAGES
+    since = message.sent_at - timedelta(seconds=settings.CHAT_RATE_LIMIT_SECONDS)
+    if rate_limited and (
+        Message.objects.filter(author_id=message.author_id, sent_at__gte=since)[:limit].count()
+        >= limit
+    ):
+        return False
+    waited_since = conversation.awaiting_since
+    conversation.last_seq += 1
+    conversation.last_message_at = message.sent_at
+    if message.author_role == Role.SEEKER:
+        conversation.awaiting_since = waited_since or message.sent_at
+    else:
+        conversation.awaiting_since = None
+    conversation.save(update_fields=["last_seq", "last_message_at", "awaiting_since"])
+    message.seq = conversation.last_seq
+    message.save(force_insert=True)
+    mark, _ = ReadMark.objects.get_or_create(
+        conversation_id=message.conversation_id, user_id=message.author_id
+    )
+    if mark.last_read_seq < message.seq:
+        mark.last_read_seq, mark.updated_at = message.seq, message.sent_at
+        mark.save(update_fields=["last_read_seq", "updated_at"])
+    if message.author_role == Role.ADVISOR and waited_since is not None:
+        ResponseWait.objects.create(
+            conversation_id=message.conversation_id,
+            agency_id=conversation.seeker.agency_id,
+            started_at=waited_since,
+            answered_at=message.sent_at,
+        )
+    return True
+
+
 def _queued_email(now) -> tuple[str, dict] | None:
     """The unread-message task's row as a part of _STORE_SQL, when tasks live in the database:
     (SQL, params). The row is made from django_tasks_db's own model and field defaults, as its
@@ -292,6 +358,8 @@ def _queued_email(now) -> tuple[str, dict] | None:
     from .tasks import email_unread_message
 
     backend = email_unread_message.get_backend()
+    if connection.vendor != "postgresql":  # the row is built with PostgreSQL's jsonb functions
+        return None
     if not isinstance(backend, DatabaseBackend) or backend.id_function is not None:
         return None
     delay = timedelta(minutes=settings.CHAT_UNREAD_EMAIL_DELAY_MINUTES)

@@ -16,7 +16,6 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
-    Q,
     Subquery,
     Sum,
     Value,
@@ -26,7 +25,6 @@ from django.db.models.functions import Coalesce, TruncDay
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role
 from advisors.models import Advisor
 from agencies.models import Agency
 from seekers.models import (
@@ -328,66 +326,30 @@ def interviews_per_half_day(agencies, period: Period) -> Figure:
     )
 
 
-# One pass over the messages of the period, in conversation order: a seeker message starts a wait
-# when the message before it is not the seeker's (LAG; for the first message of the period, the
-# one before is looked up), and the wait ends at the earliest advisor message after it (a window
-# over the following rows). The former correlated subqueries per message took 1.8 s at 100,000
-# seekers; this takes a sort of the period's messages.
-FIRST_RESPONSE_SQL = """
-WITH turns AS (
-    SELECT m.conversation_id, m.seq, m.author_role, m.sent_at,
-           lag(m.author_role) OVER turn AS previous_role,
-           min(m.sent_at) FILTER (WHERE m.author_role = %(advisor)s) OVER turn AS answered_at
-    FROM chat_message m
-    JOIN chat_conversation c ON c.id = m.conversation_id
-    JOIN seekers_seeker s ON s.id = c.seeker_id
-    WHERE s.agency_id = ANY(%(agencies)s) AND m.sent_at >= %(start)s
-    -- One frame for both (LAG ignores the frame): a single pass of the window.
-    WINDOW turn AS (
-        PARTITION BY m.conversation_id ORDER BY m.seq
-        ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING
-    )
-), waits AS (
-    SELECT t.answered_at - t.sent_at AS wait
-    FROM turns t
-    WHERE t.author_role = %(seeker)s AND t.sent_at < %(end)s AND t.answered_at IS NOT NULL
-      AND coalesce(
-            t.previous_role,
-            CASE WHEN t.seq > 1 THEN
-                (SELECT p.author_role FROM chat_message p
-                  WHERE p.conversation_id = t.conversation_id AND p.seq = t.seq - 1)
-            END,
-            ''
-          ) <> %(seeker)s
-)
-SELECT count(*),
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY wait),
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY wait)
-FROM waits
-"""
-
-
 def chat_first_response(agencies, period: Period) -> Figure:
-    """Time from a seeker's first unanswered message to the first advisor answer."""
+    """Time from a seeker's first unanswered message to the first advisor answer, over the waits
+    that started in the period and have been answered. Each wait is recorded when the advisor's
+    answer is stored (chat.models.ResponseWait): this reads the agency's waits of the period from
+    one index (ordering the period's messages into turns took 0.7 s at 100,000 seekers)."""
+    from chat.models import ResponseWait
+
     start, end = period.bounds
+    waits = ResponseWait.objects.filter(
+        agency__in=agencies, started_at__gte=start, started_at__lt=end
+    )
+    wait = ExpressionWrapper(F("answered_at") - F("started_at"), output_field=DurationField())
     if connection.vendor == "postgresql":
-        params = {
-            "advisor": Role.ADVISOR,
-            "seeker": Role.SEEKER,
-            "start": start,
-            "end": end,
-            "agencies": list(agencies.values_list("pk", flat=True)),
-        }
-        with connection.cursor() as cursor:
-            cursor.execute(FIRST_RESPONSE_SQL, params)
-            answered, median, p90 = cursor.fetchone()
-        stats = {"answered": answered, "median": median, "p90": p90}
-    else:  # the embedded SQLite default: same figures, computed here
-        waits = sorted(_first_response_waits(agencies, start, end))
+        stats = waits.aggregate(
+            answered=Count("pk"),
+            median=Percentile(wait, 0.5, output_field=DurationField()),
+            p90=Percentile(wait, 0.9, output_field=DurationField()),
+        )
+    else:  # the embedded SQLite default has no percentile_cont: the same figures, computed here
+        values = sorted(waits.annotate(wait=wait).values_list("wait", flat=True))
         stats = {
-            "answered": len(waits),
-            "median": waits[len(waits) // 2] if waits else None,
-            "p90": waits[min(len(waits) - 1, int(len(waits) * 0.9))] if waits else None,
+            "answered": len(values),
+            "median": _percentile(values, 0.5),
+            "p90": _percentile(values, 0.9),
         }
 
     def minutes(value):
@@ -405,36 +367,14 @@ def chat_first_response(agencies, period: Period) -> Figure:
     )
 
 
-def _first_response_waits(agencies, start, end):
-    from chat.models import Message
-
-    previous_role = Subquery(
-        Message.objects.filter(
-            conversation=OuterRef("conversation"), seq=OuterRef("seq") - 1
-        ).values("author_role")[:1]
-    )
-    answered_at = Subquery(
-        Message.objects.filter(
-            conversation=OuterRef("conversation"),
-            seq__gt=OuterRef("seq"),
-            author_role=Role.ADVISOR,
-        )
-        .order_by("seq")
-        .values("sent_at")[:1]
-    )
-    return (
-        Message.objects.filter(
-            conversation__seeker__agency__in=agencies,
-            author_role=Role.SEEKER,
-            sent_at__gte=start,
-            sent_at__lt=end,
-        )
-        .annotate(previous_role=previous_role, answered_at=answered_at)
-        .filter(Q(previous_role__isnull=True) | ~Q(previous_role=Role.SEEKER))
-        .filter(answered_at__isnull=False)
-        .annotate(wait=ExpressionWrapper(F("answered_at") - F("sent_at"), DurationField()))
-        .values_list("wait", flat=True)
-    )
+def _percentile(values: list, fraction: float):
+    """percentile_cont over sorted values: linear interpolation between the closest ranks."""
+    if not values:
+        return None
+    position = fraction * (len(values) - 1)
+    lower = int(position)
+    upper = min(lower + 1, len(values) - 1)
+    return values[lower] + (values[upper] - values[lower]) * (position - lower)
 
 
 def workshop_fill_rates(agencies, period: Period) -> Figure:

@@ -4,7 +4,7 @@ import factory
 from django.utils import timezone
 
 from accounts.models import Role
-from chat.models import Conversation, Message
+from chat.models import Conversation, Message, ResponseWait
 from tests.advisors.factories import AdvisorFactory
 from tests.seekers.factories import SeekerFactory
 
@@ -50,6 +50,14 @@ class MessageFactory(factory.django.DjangoModelFactory):
             if conversation.awaiting_since is None:
                 fields["awaiting_since"] = message.sent_at
         else:
+            if conversation.awaiting_since is not None and message.author_role == Role.ADVISOR:
+                # What the chat's store statement records when an advisor's message ends a wait.
+                ResponseWait.objects.create(
+                    conversation=conversation,
+                    agency_id=conversation.seeker.agency_id,
+                    started_at=conversation.awaiting_since,
+                    answered_at=message.sent_at,
+                )
             fields["awaiting_since"] = None
         Conversation.objects.filter(pk=conversation.pk).update(**fields)
         for name, value in fields.items():

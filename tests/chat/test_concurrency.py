@@ -10,7 +10,7 @@ from django.db import connection, connections
 from django.test import override_settings
 
 from chat import services
-from chat.models import Message
+from chat.models import Message, ResponseWait
 from tests.advisors.factories import AdvisorFactory
 from tests.seekers.factories import SeekerFactory
 
@@ -56,6 +56,24 @@ def test_fifty_concurrent_senders_get_gap_free_seqs(conversation, followed, refe
     assert sorted(stored) == list(range(1, SENDERS + 1))
     conversation.refresh_from_db()
     assert conversation.last_seq == SENDERS
+
+    # Each wait that an advisor's message ended, in the order the seqs give, is recorded once:
+    # every writer read the wait its predecessor left under the row lock, none a stale one.
+    expected, since = [], None
+    for role, sent_at in Message.objects.filter(conversation=conversation).values_list(
+        "author_role", "sent_at"
+    ):
+        if role == "seeker":
+            since = since or sent_at
+        elif since is not None:
+            expected.append((since, sent_at))
+            since = None
+    recorded = list(
+        ResponseWait.objects.filter(conversation=conversation)
+        .order_by("answered_at", "started_at")
+        .values_list("started_at", "answered_at")
+    )
+    assert expected and sorted(recorded) == sorted(expected)
 
 
 def test_concurrent_retries_of_one_client_id_store_one_message(conversation, followed):

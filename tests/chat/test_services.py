@@ -13,7 +13,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from advisors.models import AdvisorState
 from chat import consumers, selectors, services
-from chat.models import Conversation, Message, ReadMark
+from chat.models import Conversation, Message, ReadMark, ResponseWait
 from chat.tasks import email_unread_message
 from seekers import services as seeker_services
 from seekers.models import FollowUpStatus
@@ -69,11 +69,16 @@ def test_sending_moves_the_read_mark_and_the_awaited_answer(conversation, follow
     assert conversation.awaiting_since == first.sent_at  # the oldest unanswered one
     assert ReadMark.objects.get(conversation=conversation, user=followed.user).last_read_seq == 2
 
+    assert not ResponseWait.objects.exists()  # a wait is recorded when it ends
+
     answer, _ = send(conversation, referent.user, "Réponse")
     conversation.refresh_from_db()
     assert conversation.awaiting_since is None
     assert conversation.last_message_at == answer.sent_at
     assert ReadMark.objects.get(conversation=conversation, user=referent.user).last_read_seq == 3
+    wait = ResponseWait.objects.get()
+    assert (wait.conversation_id, wait.agency_id) == (conversation.pk, followed.agency_id)
+    assert (wait.started_at, wait.answered_at) == (first.sent_at, answer.sent_at)
 
     # A read mark never moves back.
     ReadMark.objects.filter(user=followed.user).update(last_read_seq=3)
@@ -81,6 +86,7 @@ def test_sending_moves_the_read_mark_and_the_awaited_answer(conversation, follow
     ReadMark.objects.filter(user=referent.user).update(last_read_seq=10)
     send(conversation, referent.user)
     assert ReadMark.objects.get(conversation=conversation, user=referent.user).last_read_seq == 10
+    assert ResponseWait.objects.count() == 1  # the advisor's further messages end no wait
 
 
 @pytest.mark.django_db

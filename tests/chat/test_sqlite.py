@@ -1,0 +1,89 @@
+"""The embedded SQLite default of `make run`: the chat stores messages without PostgreSQL's
+one-statement write (numbering, retries, read marks, the recorded wait) and the managers'
+first-response figure reads the waits."""
+
+import subprocess
+import sys
+import textwrap
+
+from django.conf import settings
+
+SCRIPT = textwrap.dedent(
+    """
+    import datetime as dt
+    import uuid
+    import django
+    django.setup()
+    from django.core.management import call_command
+    call_command("migrate", verbosity=0)
+    from accounts.models import Role, User
+    from advisors.models import Advisor
+    from agencies.models import Agency, Region
+    from chat import services
+    from chat.models import ReadMark, ResponseWait
+    from seekers.models import FollowUpStatus, Seeker
+    from steering import selectors
+    region = Region.objects.create(name="R")
+    agency = Agency.objects.create(name="A", code="a", region=region)
+    advisor = Advisor.objects.create(
+        user=User.objects.create_user("c@x.test", role=Role.ADVISOR), agency=agency
+    )
+    seeker = Seeker.objects.create(
+        user=User.objects.create_user("s@x.test"),
+        agency=agency,
+        referent=advisor,
+        status=FollowUpStatus.FOLLOWED_ONLINE,
+    )
+    conversation = services.conversation_for_seeker(seeker=seeker)
+
+    def send(user, client_id=None):
+        return services.message_send(
+            conversation_id=conversation.pk,
+            author=user,
+            client_id=client_id or uuid.uuid4(),
+            body="Bonjour",
+        )
+
+    retried = uuid.uuid4()
+    first, _ = send(seeker.user, retried)
+    again, created = send(seeker.user, retried)
+    print("retry", again.pk == first.pk, created)
+    send(seeker.user)
+    answer, _ = send(advisor.user)
+    send(advisor.user)
+    print("seqs", answer.seq)
+    print("read", ReadMark.objects.get(user=advisor.user).last_read_seq)
+    wait = ResponseWait.objects.get()
+    print("wait", wait.started_at == first.sent_at, wait.answered_at == answer.sent_at)
+    figure = selectors.chat_first_response(
+        Agency.objects.all(), selectors.Period.default()
+    )
+    print("answered", figure.rows[2][1])
+    """
+)
+
+
+def test_the_chat_stores_and_figures_on_sqlite(tmp_path):
+    env = {
+        "DJANGO_SETTINGS_MODULE": "portal.settings.dev",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'embedded.sqlite3'}",
+        "VAR_DIR": str(tmp_path),
+        "PATH": "/usr/bin:/bin",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split("\n")[:5] == [
+        "retry True False",
+        "seqs 3",
+        "read 4",
+        "wait True True",
+        "answered 1",
+    ]
