@@ -448,6 +448,52 @@ def conversation_mark_read(*, conversation_id: int, user, up_to_seq: int) -> int
     return up_to
 
 
+# The socket's admission in one statement: the participation check (the ORM's own query, so that
+# the rule stays in one place: chat.models.participant_q), the sweep of the user's stale presence
+# rows and the new one. A reconnection storm after a restart is this statement per socket; as
+# four statements and two round trips of a transaction, the presence row was a third of it.
+_JOIN_SQL = """
+WITH allowed AS ({allowed}), swept AS (
+    DELETE FROM chat_opensocket
+    WHERE user_id = %s AND seen_at < %s AND channel_name <> %s AND EXISTS (SELECT 1 FROM allowed)
+)
+INSERT INTO chat_opensocket (channel_name, conversation_id, user_id, seen_at)
+SELECT %s, allowed.id, %s, %s FROM allowed
+ON CONFLICT (channel_name) DO UPDATE
+SET conversation_id = EXCLUDED.conversation_id, user_id = EXCLUDED.user_id,
+    seen_at = EXCLUDED.seen_at
+RETURNING id
+"""
+
+
+def socket_join(*, channel_name: str, conversation_id: int, user) -> bool:
+    """Admits a socket to a conversation: True, with its presence row written, when the user
+    takes part in it; False, writing nothing, otherwise."""
+    from .permissions import can_chat
+
+    if not can_chat(user):
+        return False
+    if connection.vendor != "postgresql":
+        if not Conversation.objects.for_user(user).filter(pk=conversation_id).exists():
+            return False
+        socket_open(channel_name=channel_name, conversation_id=conversation_id, user=user)
+        return True
+    allowed, params = (
+        Conversation.objects.for_user(user)
+        .filter(pk=conversation_id)
+        .values("id")
+        .query.sql_with_params()
+    )
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.CHAT_SOCKET_TTL_SECONDS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _JOIN_SQL.format(allowed=allowed),
+            [*params, user.pk, stale, channel_name, channel_name, user.pk, now],
+        )
+        return cursor.fetchone() is not None
+
+
 def socket_open(*, channel_name: str, conversation_id: int, user) -> None:
     now = timezone.now()
     # Rows left by a process that died without closing its sockets stop counting after the TTL;

@@ -1,6 +1,7 @@
 """The message write in one statement, and the participation re-check of many sockets at once."""
 
 import asyncio
+import datetime as dt
 import uuid
 
 import pytest
@@ -8,12 +9,13 @@ from asgiref.sync import sync_to_async
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from advisors.models import AdvisorState
 from chat import consumers, selectors, services
-from chat.models import Conversation, Message, ReadMark, ResponseWait
+from chat.models import Conversation, Message, OpenSocket, ReadMark, ResponseWait
 from chat.tasks import email_unread_message
 from seekers import services as seeker_services
 from seekers.models import FollowUpStatus
@@ -224,3 +226,44 @@ def test_a_publish_gives_up_and_logs_when_redis_stays_away(monkeypatch, caplog):
     services.publish(7, {"type": "chat.message"})  # the message is stored: no exception
     assert layer.sent == []
     assert "could not publish chat.message to conversation 7" in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_socket_is_admitted_with_its_presence_row_in_one_statement(
+    conversation, followed, referent, backup, other_advisor, chat_manager, stranger_seeker
+):
+    stale = timezone.now() - dt.timedelta(hours=1)
+    OpenSocket.objects.create(
+        channel_name="old", conversation=conversation, user=followed.user, seen_at=stale
+    )
+    with CaptureQueriesContext(connection) as captured:
+        admitted = services.socket_join(
+            channel_name="tab-1", conversation_id=conversation.pk, user=followed.user
+        )
+    assert admitted and len(captured.captured_queries) == 1
+    # The user's stale row is swept, the new one written.
+    assert list(OpenSocket.objects.values_list("channel_name", "user_id")) == [
+        ("tab-1", followed.user.pk)
+    ]
+    assert services.socket_join(
+        channel_name="tab-2", conversation_id=conversation.pk, user=referent.user
+    )
+
+    # Nobody else: not the backup while the referent is present, another advisor, a manager,
+    # another seeker; nor anyone on a conversation that does not exist. Nothing is written.
+    for user in (backup.user, other_advisor.user, chat_manager, stranger_seeker.user):
+        assert not services.socket_join(
+            channel_name=f"x-{user.pk}", conversation_id=conversation.pk, user=user
+        )
+    assert not services.socket_join(
+        channel_name="x", conversation_id=conversation.pk + 1000, user=followed.user
+    )
+    assert OpenSocket.objects.count() == 2
+
+    # The backup while the referent is absent.
+    referent.state = AdvisorState.ABSENT
+    referent.save(update_fields=["state"])
+    assert services.socket_join(
+        channel_name="tab-3", conversation_id=conversation.pk, user=backup.user
+    )
+    assert selectors.has_open_socket(conversation.pk, backup.user)
