@@ -161,6 +161,17 @@ def write_markdown() -> None:
             )
         for name, value in data.get("checks", {}).items():
             rows.append(f"| {data['benchmark']} | check: {name} | {value} | — | — | — | — |")
+    text = REPORT.read_text() if REPORT.exists() else f"# Performance\n\n{START}\n{END}\n"
+    # Benchmarks not run on this machine (var/bench/ is not kept) keep their last rows.
+    measured = {row.split(" | ")[0] for row in rows}
+    table_rows = text.partition(START)[2].partition(END)[0].splitlines()
+    kept = [
+        row
+        for row in table_rows
+        if row.startswith("| ") and not row.startswith(("| benchmark ", "| --- "))
+        if row.split(" | ")[0] not in measured
+    ]
+    rows = sorted(kept + rows, key=lambda row: row.split(" | ")[0])  # stable: runs' order kept
     described = machines[-1] if machines else machine()
     table = "\n".join(
         [
@@ -175,7 +186,6 @@ def write_markdown() -> None:
             END,
         ]
     )
-    text = REPORT.read_text() if REPORT.exists() else f"# Performance\n\n{START}\n{END}\n"
     before, _, rest = text.partition(START)
     _, _, after = rest.partition(END)
     REPORT.write_text(before + table + after)
