@@ -41,6 +41,13 @@ def _can_join(user, conversation_id: int) -> bool:
 
 
 @_db
+def _join(channel_name: str, conversation_id: int, user) -> bool:
+    return services.socket_join(
+        channel_name=channel_name, conversation_id=conversation_id, user=user
+    )
+
+
+@_db
 def _participants(conversation_ids: set[int]) -> dict[int, set[tuple[int, str]]]:
     return selectors.participants_by_conversation(conversation_ids)
 
@@ -95,11 +102,6 @@ class _Rechecks:
 
 
 _RECHECKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-@_db
-def _socket_open(channel_name: str, conversation_id: int, user) -> None:
-    services.socket_open(channel_name=channel_name, conversation_id=conversation_id, user=user)
 
 
 @_db
@@ -167,16 +169,22 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.user = self.scope["user"]
         self.conversation_id = int(self.scope["url_route"]["kwargs"]["conversation_id"])
         self.group = None
-        if not await _can_join(self.user, self.conversation_id):
+        # The participation check and the presence row, in one statement.
+        if not await _join(self.channel_name, self.conversation_id, self.user):
             # Closing before accepting refuses the handshake: nothing is ever sent.
             await self.close()
             return
-        self.group = services.group_name(self.conversation_id)
         self.checked_at = time.monotonic()
         self.touched_at = time.monotonic()
         self.typed_at = 0.0
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        await _socket_open(self.channel_name, self.conversation_id, self.user)
+        try:
+            await self.channel_layer.group_add(
+                services.group_name(self.conversation_id), self.channel_name
+            )
+        except Exception:
+            await _socket_close(self.channel_name)  # no presence row for a socket that never was
+            raise
+        self.group = services.group_name(self.conversation_id)
         _Rechecks.of_this_loop().consumers.add(self)
         await self.accept()
 
