@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from portal.db import pooled_sync_to_async
+from portal.layers import CloseOnLayerGap
 
 from . import selectors, services
 from .payloads import author_payload, message_payload
@@ -110,8 +111,8 @@ def _socket_close(channel_name: str) -> None:
 
 
 @_db
-def _socket_touch(channel_name: str) -> None:
-    services.socket_touch(channel_name=channel_name)
+def _socket_touch(channel_name: str, conversation_id: int) -> int:
+    return services.socket_touch(channel_name=channel_name, conversation_id=conversation_id)
 
 
 @_db
@@ -154,7 +155,7 @@ def _int_field(content: dict, name: str) -> int:
     return value
 
 
-class ChatConsumer(AsyncJsonWebsocketConsumer):
+class ChatConsumer(CloseOnLayerGap, AsyncJsonWebsocketConsumer):
     async def dispatch(self, message):
         """channels' dispatch, without its hop to the sync thread before every event to close
         old database connections: one hop per event and socket, all queued on the process's one
@@ -282,10 +283,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def client_ping(self, content: dict) -> None:
         now = time.monotonic()
-        if now - self.touched_at >= TOUCH_INTERVAL:
-            self.touched_at = now
-            await _socket_touch(self.channel_name)
-        await self.send_json({"type": "pong"})
+        if now - self.touched_at < TOUCH_INTERVAL:
+            await self.send_json({"type": "pong"})
+            return
+        self.touched_at = now
+        last_seq = await _socket_touch(self.channel_name, self.conversation_id)
+        await self.send_json({"type": "pong", "last_seq": last_seq})
 
     # Events from the channel layer, named after their type --------------------------------
 

@@ -506,8 +506,12 @@ def socket_open(*, channel_name: str, conversation_id: int, user) -> None:
     )
 
 
-def socket_touch(*, channel_name: str) -> None:
+def socket_touch(*, channel_name: str, conversation_id: int) -> int:
+    """Refreshes the socket's presence row; returns the conversation's last seq, which the
+    client compares with what it holds: an event the channel layer dropped at the end of a burst
+    (no later message to reveal the gap) is fetched at the next ping instead of never."""
     OpenSocket.objects.filter(channel_name=channel_name).update(seen_at=timezone.now())
+    return Conversation.objects.values_list("last_seq", flat=True).get(pk=conversation_id)
 
 
 def socket_close(*, channel_name: str) -> None:

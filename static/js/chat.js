@@ -176,6 +176,11 @@ export class ChatClient {
       case "typing":
         this.showTyping(frame.author);
         break;
+      case "pong":
+        // The server's last seq: a message whose event never came (dropped by a busy server)
+        // is fetched now rather than when the next one reveals the gap.
+        if (Number.isInteger(frame.last_seq) && frame.last_seq > this.lastSeq) this.sync();
+        break;
       case "error":
         this.onError(frame);
         break;

@@ -8,11 +8,13 @@ from asgiref.sync import sync_to_async
 from django.test import override_settings
 
 from advisors.models import AdvisorState
-from chat.models import Message, ReadMark
+from chat import consumers
+from chat.models import Message, OpenSocket, ReadMark
 from seekers import services as seeker_services
 from tests.advisors.factories import AdvisorFactory
 
 from .conftest import communicator, session_cookie
+from .factories import MessageFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -335,3 +337,25 @@ async def test_a_former_referent_stops_hearing_the_conversation(
     await newcomer_socket.send_json_to({"type": "sync", "after_seq": 0})
     history = await newcomer_socket.receive_json_from(timeout=5)
     assert [m["body"] for m in history["messages"]] == ["pour mon nouveau conseiller"]
+
+
+# Pings ----------------------------------------------------------------------------------------
+
+
+async def test_a_ping_refreshes_presence_and_tells_the_last_seq(
+    conversation, cookies, open_socket, monkeypatch
+):
+    """The pong's last_seq reveals a message whose event never reached this socket."""
+    monkeypatch.setattr(consumers, "TOUCH_INTERVAL", 0)
+    seeker = await open_socket(conversation.pk, cookies["seeker"])
+    opened_at = await OpenSocket.objects.values_list("seen_at", flat=True).aget()
+    # Stored without any event published: as if the channel layer had dropped it.
+    await sync_to_async(MessageFactory)(conversation=conversation, from_advisor=True)
+
+    await seeker.send_json_to({"type": "ping"})
+
+    assert await seeker.receive_json_from(timeout=5) == {"type": "pong", "last_seq": 1}
+    assert await OpenSocket.objects.values_list("seen_at", flat=True).aget() > opened_at
+    monkeypatch.setattr(consumers, "TOUCH_INTERVAL", 3600)
+    await seeker.send_json_to({"type": "ping"})
+    assert await seeker.receive_json_from(timeout=5) == {"type": "pong"}  # not asked again

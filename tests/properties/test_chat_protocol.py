@@ -74,8 +74,8 @@ def harness(monkeypatch):
         recorder.reads.append(up_to_seq)
         return up_to_seq
 
-    async def touch(channel_name):
-        return None
+    async def touch(channel_name, conversation_id):
+        return 0
 
     monkeypatch.setattr(consumers, "_send", send)
     monkeypatch.setattr(consumers, "_history", history)
