@@ -2,11 +2,9 @@
 one-statement write (numbering, retries, read marks, the recorded wait) and the managers'
 first-response figure reads the waits."""
 
-import subprocess
-import sys
 import textwrap
 
-from django.conf import settings
+from tests.embedded import run_embedded
 
 SCRIPT = textwrap.dedent(
     """
@@ -64,23 +62,8 @@ SCRIPT = textwrap.dedent(
 
 
 def test_the_chat_stores_and_figures_on_sqlite(tmp_path):
-    env = {
-        "DJANGO_SETTINGS_MODULE": "portal.settings.dev",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'embedded.sqlite3'}",
-        "VAR_DIR": str(tmp_path),
-        "PATH": "/usr/bin:/bin",
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.split("\n")[:5] == [
+    stdout = run_embedded(SCRIPT, tmp_path)
+    assert stdout.split("\n")[:5] == [
         "retry True False",
         "seqs 3",
         "read 4",

@@ -1,11 +1,9 @@
 """The embedded SQLite default of `make run`: the migrations apply (the exclusion constraints are
 PostgreSQL only) and the booking services alone still refuse a second booking of a slot."""
 
-import subprocess
-import sys
 import textwrap
 
-from django.conf import settings
+from tests.embedded import run_embedded
 
 SCRIPT = textwrap.dedent(
     """
@@ -52,21 +50,6 @@ SCRIPT = textwrap.dedent(
 
 
 def test_migrations_and_booking_rules_hold_on_sqlite(tmp_path):
-    env = {
-        "DJANGO_SETTINGS_MODULE": "portal.settings.dev",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'embedded.sqlite3'}",
-        "VAR_DIR": str(tmp_path),
-        "PATH": "/usr/bin:/bin",
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "refused slot_unavailable" in result.stdout
-    assert "count 1" in result.stdout
+    stdout = run_embedded(SCRIPT, tmp_path)
+    assert "refused slot_unavailable" in stdout
+    assert "count 1" in stdout

@@ -4,11 +4,9 @@ server error. PostgreSQL-only code paths (one-statement writes, percentiles) mus
 portable twin: the whole suite otherwise runs on PostgreSQL and would not notice."""
 
 import json
-import subprocess
-import sys
 import textwrap
 
-from django.conf import settings
+from tests.embedded import run_embedded
 
 SCRIPT = textwrap.dedent(
     """
@@ -64,23 +62,8 @@ SCRIPT = textwrap.dedent(
 
 
 def test_demo_pages_answer_on_the_embedded_default(tmp_path):
-    env = {
-        "DJANGO_SETTINGS_MODULE": "portal.settings.dev",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'embedded.sqlite3'}",
-        "VAR_DIR": str(tmp_path),
-        "PATH": "/usr/bin:/bin",
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    stdout = run_embedded(SCRIPT, tmp_path, timeout=300)
+    report = json.loads(stdout.strip().splitlines()[-1])
     for email, seen in report.items():
         assert seen["errors"] == [], (email, seen["errors"])
         assert seen["pages"] >= 5, (email, seen)
