@@ -30,6 +30,19 @@ class ManagerScopedAdmin(admin.ModelAdmin):
         return super().get_queryset(request).for_user(request.user)
 
 
+class ManagerReadOnlyAdmin(ManagerScopedAdmin):
+    """A record the managers read and nobody writes through the admin (an audit trail, say)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Region)
 class RegionAdmin(ManagerScopedAdmin):
     list_display = ["name"]
