@@ -11,6 +11,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils.translation import gettext as _
 
 from portal.db import pooled_sync_to_async
+from portal.layers import CloseOnLayerGap
 
 from . import selectors, services
 from .models import LiveSession, Registration
@@ -97,7 +98,7 @@ def _int_field(content: dict, name: str, *, allow_none: bool = False):
     return value
 
 
-class RoomConsumer(AsyncJsonWebsocketConsumer):
+class RoomConsumer(CloseOnLayerGap, AsyncJsonWebsocketConsumer):
     async def connect(self):
         self.user = self.scope["user"]
         self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])

@@ -98,6 +98,12 @@ class InterviewSignallingConsumer(AsyncJsonWebsocketConsumer):
             self.replaced = True
             await self.close(code=4409)
 
+    async def layer_gap(self, event):
+        # The channel layer may have lost events (portal.layers). The socket stays open: the call
+        # page does not reconnect its signalling, so closing would end signalling for a call
+        # whose media may well be up. What was lost stays lost.
+        pass
+
     async def disconnect(self, code):
         if self.role is None:
             return

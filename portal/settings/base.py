@@ -110,14 +110,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
+    # channels_redis's pub/sub layer: one PUBLISH per send, where RedisChannelLayer makes four
+    # round trips, then a Lua script and a BZPOPMIN per receive (bench/channel_layer.py: send p50
+    # 1.73x the raw Redis round trip, against 9.9x; bench/chat_load.py: 444 persisted chat
+    # messages a second on one process, against 277). What it lacks: per-channel capacity and
+    # expiry (it ignores those keys), so events for a slow socket queue in the process's memory,
+    # and any sign that events were lost while Redis was away. Clients re-sync by seq, so a drop
+    # is harmless but unbounded growth and an unnoticed loss are not: portal.layers subclasses it
+    # to bound each channel to `capacity` events and to send a "layer.gap" event instead, upon
+    # which the chat and workshop-room sockets close for their clients to reconnect and sync.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "portal.layers.RedisPubSubChannelLayer",
             "CONFIG": {
                 "hosts": [REDIS_URL],
                 "prefix": env_str("CHANNEL_PREFIX", "portal"),
-                "capacity": 500,
-                "expiry": 30,
+                "capacity": env_int("CHANNEL_CAPACITY", 100),
             },
         }
     }
@@ -333,13 +341,15 @@ CHAT_UNREAD_EMAIL_DELAY_MINUTES = env_int("CHAT_UNREAD_EMAIL_DELAY_MINUTES", 15)
 CHAT_SOCKET_TTL_SECONDS = env_int("CHAT_SOCKET_TTL_SECONDS", 90)
 # Largest shared file, in bytes.
 CHAT_MAX_UPLOAD_BYTES = env_int("CHAT_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
-# redis-py 8 times socket reads out after 5 s by default, the very time channels_redis blocks in
-# BZPOPMIN: every consumer idle for 5 s then dies with "Timeout reading" (channels_redis#422,
-# redis-py#4091). The layer's connections get a read timeout longer than that wait.
+# redis-py 8 times socket reads out after 5 s by default, the very time channels_redis's core
+# layer blocks in BZPOPMIN: every consumer idle for 5 s then died with "Timeout reading"
+# (channels_redis#422, redis-py#4091). The layer's connections get a read timeout longer than
+# that wait (the pub/sub layer reads its subscription in 0.1 s polls; the timeout bounds its
+# other commands).
 # redis-py 8's pool also holds at most 100 connections and raises MaxConnectionsError beyond:
 # when more than 100 websockets reconnect at once (a daphne restart), every handshake's
 # group_add failed and the clients' retries kept it so (bench/connections.py: 0 of 2,000 back).
-if CHANNEL_LAYERS["default"]["BACKEND"].startswith("channels_redis"):
+if CHANNEL_LAYERS["default"]["BACKEND"] != "channels.layers.InMemoryChannelLayer":
     CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [
         {
             "address": REDIS_URL,

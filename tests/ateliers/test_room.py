@@ -12,7 +12,9 @@ from channels.testing import WebsocketCommunicator
 from django.db import connections
 from django.test import Client
 
+from ateliers import services
 from ateliers.models import LiveSession, Registration, RoomMessage
+from portal.layers import CLOSE_RESYNC, GAP
 from tests.ateliers.factories import LiveSessionFactory
 from tests.seekers.factories import SeekerFactory
 
@@ -239,3 +241,18 @@ async def test_a_flood_is_refused_but_retries_are_not(room, open_socket):
     await socket.send_json_to(send_frame("m0", first_id))  # a retry is still acknowledged
     ack = await socket.receive_json_from(timeout=5)
     assert ack["type"] == "message.ack" and ack["message"]["seq"] == 1
+
+
+async def test_a_gap_in_the_channel_layer_closes_the_socket_for_its_client_to_sync(
+    room, open_socket
+):
+    live = room["live"]
+    seeker = await open_socket(live.pk, room["cookies"]["first"])
+
+    # What portal.layers gives each channel of a group when events may have been lost.
+    await get_channel_layer().group_send(services.room_group(live.pk), {"type": GAP})
+
+    assert await seeker.receive_output(timeout=5) == {
+        "type": "websocket.close",
+        "code": CLOSE_RESYNC,
+    }

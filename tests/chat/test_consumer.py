@@ -5,11 +5,13 @@ import uuid
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
 from django.test import override_settings
 
 from advisors.models import AdvisorState
-from chat import consumers
+from chat import consumers, services
 from chat.models import Message, OpenSocket, ReadMark
+from portal.layers import CLOSE_RESYNC, GAP
 from seekers import services as seeker_services
 from tests.advisors.factories import AdvisorFactory
 
@@ -359,3 +361,19 @@ async def test_a_ping_refreshes_presence_and_tells_the_last_seq(
     monkeypatch.setattr(consumers, "TOUCH_INTERVAL", 3600)
     await seeker.send_json_to({"type": "ping"})
     assert await seeker.receive_json_from(timeout=5) == {"type": "pong"}  # not asked again
+
+
+async def test_a_gap_in_the_channel_layer_closes_the_socket_for_its_client_to_sync(
+    conversation, cookies, open_socket
+):
+    seeker = await open_socket(conversation.pk, cookies["seeker"])
+    advisor = await open_socket(conversation.pk, cookies["referent"])
+
+    # What portal.layers gives each channel of a group when events may have been lost.
+    await get_channel_layer().group_send(services.group_name(conversation.pk), {"type": GAP})
+
+    for socket in (seeker, advisor):
+        assert await socket.receive_output(timeout=5) == {
+            "type": "websocket.close",
+            "code": CLOSE_RESYNC,
+        }

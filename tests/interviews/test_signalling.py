@@ -7,12 +7,14 @@ import json
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 from django.utils import timezone
 
 from interviews.models import Appointment, EventKind
 from portal.asgi import application
+from portal.layers import GAP
 from tests.accounts.factories import UserFactory
 from tests.advisors.factories import AdvisorFactory
 from tests.interviews.factories import AppointmentFactory, followed_seeker
@@ -334,3 +336,15 @@ async def test_a_second_page_of_the_same_participant_takes_over(open_appointment
     await advisor.send_json_to({"type": "offer", "sdp": OFFER})
     assert (await second.receive_json_from(timeout=5))["type"] == "offer"
     await close(advisor, second)
+
+
+async def test_a_gap_in_the_channel_layer_keeps_the_call_signalling(open_appointment):
+    advisor, seeker = await pair(open_appointment)
+
+    # What portal.layers gives each channel of a group when events may have been lost: the
+    # call page does not reconnect its signalling, so the sockets stay and go on relaying.
+    await get_channel_layer().group_send(f"interview.{open_appointment.pk}", {"type": GAP})
+    assert await seeker.receive_nothing()
+    await advisor.send_json_to({"type": "offer", "sdp": OFFER})
+    assert await seeker.receive_json_from(timeout=5) == {"type": "offer", "sdp": OFFER}
+    await close(advisor, seeker)
