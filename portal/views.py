@@ -1,6 +1,7 @@
 """Health checks for the load balancer and the role-based entry point after login."""
 
 import asyncio
+import contextlib
 import sys
 
 from asgiref.sync import async_to_sync
@@ -48,6 +49,14 @@ async def _round_trip_channel_layer() -> None:
     channel = await layer.new_channel()
     await layer.send(channel, {"type": "readyz.ping"})
     await layer.receive(channel)
+    # Under daphne this runs on the server's loop, whose layer lives with the process: the
+    # pub/sub layer gives a channel (its queue and its Redis subscription) back only when a
+    # receive on it is cancelled, and each check would otherwise leave one.
+    waiting = asyncio.ensure_future(layer.receive(channel))
+    await asyncio.sleep(0)  # the receive starts waiting
+    waiting.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await waiting
 
 
 def _check_channel_layer() -> str:

@@ -172,12 +172,13 @@ def test_healthz_and_readyz_on_the_real_services(client):
 
 
 @pytest.mark.django_db
-def test_readyz_names_the_channel_layer_when_redis_does_not_answer(client):
+def test_readyz_names_the_channel_layer_when_redis_does_not_answer(client, settings):
     from channels.layers import channel_layers
 
+    # The configured layer class, on a port where nothing listens.
     unreachable = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": settings.CHANNEL_LAYERS["default"]["BACKEND"],
             "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
         }
     }
@@ -192,6 +193,24 @@ def test_readyz_names_the_channel_layer_when_redis_does_not_answer(client):
     body = response.json()
     assert body["checks"]["database"] == "ok"
     assert body["checks"]["channel_layer"].startswith("error")
+
+
+async def test_the_readyz_round_trip_gives_its_channel_back(settings):
+    """Under daphne the check runs on the server's loop, whose layer lives as long as the
+    process: the pub/sub layer keeps a channel and its Redis subscription until a receive on it
+    is cancelled, so each check left one behind."""
+    from redis import asyncio as aioredis
+
+    from portal.views import _round_trip_channel_layer
+
+    prefix = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
+    admin = aioredis.Redis.from_url(settings.REDIS_URL)
+    try:
+        for _ in range(3):
+            await _round_trip_channel_layer()
+        assert await admin.pubsub_channels(f"{prefix}specific.*") == []
+    finally:
+        await admin.aclose()
 
 
 @pytest.mark.django_db
