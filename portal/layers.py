@@ -11,7 +11,8 @@ what it drops, in two ways that a chat whose clients re-sync by seq must hear of
 This subclass changes only that. Every channel that is in a group gets one `layer.gap` event
 after the subscription connection came back, and a channel with `capacity` events waiting drops
 them for one `layer.gap` (the memory is bounded; the client repairs from the database). The
-consumers decide what a gap means for them (`CloseOnLayerGap`).
+consumers decide what a gap means for them (`CloseOnLayerGap`). And a channel given up (its
+receive cancelled: its consumer ended) leaves its groups too, since nothing expires here.
 """
 
 from __future__ import annotations
@@ -95,6 +96,30 @@ class _LoopLayer(pubsub.RedisPubSubLoopLayer):
     async def _subscribe_to_channel(self, channel):
         self.channels[channel] = _ChannelQueue(self.capacity, self._gap)
         await self._get_shard(channel).subscribe(channel)
+
+    async def receive(self, channel):
+        try:
+            return await super().receive(channel)
+        except (TimeoutError, asyncio.CancelledError, GeneratorExit):
+            if channel not in self.channels:
+                # channels_redis gave the channel up (a cancelled receive is how a consumer
+                # ends), but not its groups, and it has no expiry: a consumer that ended without
+                # group_discard (it failed in connect, Redis was away) stayed a member, and
+                # its group subscribed, for the life of the process.
+                await self._leave_groups(channel)
+            raise
+
+    async def _leave_groups(self, channel):
+        for group_channel, members in list(self.groups.items()):
+            if channel not in members:
+                continue
+            members.discard(channel)
+            if not members:
+                del self.groups[group_channel]
+                try:
+                    await self._get_shard(group_channel).unsubscribe(group_channel)
+                except Exception:
+                    logger.warning("channel layer: could not unsubscribe", exc_info=True)
 
     def gap(self) -> None:
         """Tells every channel that listens on a group that it may have missed events."""

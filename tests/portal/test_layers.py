@@ -79,3 +79,26 @@ async def test_a_lost_subscription_gives_each_grouped_channel_one_gap_then_event
     finally:
         await layer.flush()
         await admin.aclose()
+
+
+async def test_a_channel_given_up_leaves_its_groups():
+    # A consumer ends by cancelling its receive; one that failed before its disconnect (its
+    # group_discard) must not stay a member, and its group subscribed, for the process's life.
+    layer = make_layer()
+    admin = aioredis.Redis.from_url(settings.REDIS_URL)
+    try:
+        channel = await layer.new_channel()
+        await layer.group_add("room", channel)
+        group_channel = f"{layer.prefix}__group__room"
+        assert await admin.pubsub_channels(group_channel) == [group_channel.encode()]
+
+        receiving = asyncio.ensure_future(layer.receive(channel))
+        await asyncio.sleep(0)  # the receive starts waiting
+        receiving.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await receiving
+
+        assert await admin.pubsub_channels(group_channel) == []
+    finally:
+        await layer.flush()
+        await admin.aclose()
