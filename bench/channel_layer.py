@@ -1,6 +1,7 @@
 """Benchmark 1: the channel layer (send, group send to 1 and 150 members) against a raw Redis
 publish/subscribe round trip measured in the same run. Target: p50 within 2x, p99 within 3x.
-Both channels_redis layers are measured, which is how the chat's layer class was chosen."""
+Both channels_redis layers and the portal's (portal.layers, the pub/sub one with bounded channels)
+are measured, which is how the chat's layer class was chosen."""
 
 import asyncio
 import os
@@ -12,6 +13,7 @@ from channels_redis.core import RedisChannelLayer
 from channels_redis.pubsub import RedisPubSubChannelLayer
 
 from bench.common import Figure, Report, arguments, median, percentile, write_markdown
+from portal.layers import RedisPubSubChannelLayer as PortalLayer
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 PAYLOAD = {"type": "chat.message", "message": {"id": 1, "seq": 1, "body": "x" * 200}}
@@ -122,6 +124,8 @@ async def main(quick: bool) -> Report:
     layers = {
         "RedisChannelLayer": RedisChannelLayer(hosts=[REDIS_URL], prefix=f"bench{os.getpid()}"),
         "RedisPubSubChannelLayer": RedisPubSubChannelLayer(hosts=[REDIS_URL]),
+        # What the portal ships: the pub/sub layer with a bounded queue per channel.
+        "portal.layers": PortalLayer(hosts=[REDIS_URL], capacity=100),
     }
     for name, layer in layers.items():
         cases = {

@@ -129,7 +129,7 @@ def wait_http(url: str, timeout: float = 30) -> None:
 
 def prepare_database() -> None:
     """A fresh migrated database: a copy of the suite's migrated template (bench/common.py)."""
-    migrated_database(DB_NAME, server_env("core"))
+    migrated_database(DB_NAME, server_env("portal"))
 
 
 def setup_orm() -> None:
@@ -659,7 +659,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--saturate", type=float, default=20, help="seconds of closed loop")
     parser.add_argument("--rates", default="50,200", help="offered messages per second")
     parser.add_argument("--servers", default="1,2", help="daphne processes for fixed rates")
-    parser.add_argument("--layers", default="core,pubsub", help="core and/or pubsub")
+    parser.add_argument("--layers", default="portal,core", help="portal, core and/or pubsub")
     parser.add_argument(
         "--repeat", type=int, default=1, help="repeat the fixed rates, layers interleaved"
     )
@@ -669,7 +669,7 @@ def parse() -> argparse.Namespace:
     if args.quick:
         args.duration, args.saturate, args.rates = 4, 4, "20"
         args.seekers, args.advisors, args.servers = 20, 2, "2"
-        args.layers, args.saturate = "core", 3  # the suite's --quick runs in about two minutes
+        args.layers, args.saturate = "portal", 3  # the suite's --quick runs in about two minutes
     args.rates = [float(rate) for rate in str(args.rates).split(",")]
     args.servers = [int(count) for count in str(args.servers).split(",")]
     args.layers = args.layers.split(",")

@@ -53,7 +53,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 def start_daphne(port: int, log) -> subprocess.Popen:
-    env = chat_load.server_env("core")
+    env = chat_load.server_env("portal")
     return subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
         + ["portal.asgi:application"],
@@ -243,7 +243,7 @@ def main(args) -> Report:
     report = Report("connections", args.quick)
     report.check("load average before", os.getloadavg())
     chat_load.DB_NAME = DB_NAME
-    migrated_database(DB_NAME, chat_load.server_env("core"))
+    migrated_database(DB_NAME, chat_load.server_env("portal"))
     chat_load.setup_orm()
     conversations = chat_load.seed(args.clients, max(1, args.clients // 200))
     clients = [{"id": c["id"], "seeker": c["seeker"]} for c in conversations]

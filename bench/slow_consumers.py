@@ -191,10 +191,10 @@ def main(args) -> Report:
     report = Report("slow_consumers", args.quick)
     report.check("load average before", os.getloadavg())
     chat_load.DB_NAME = DB_NAME
-    migrated_database(DB_NAME, chat_load.server_env("core"))
+    migrated_database(DB_NAME, chat_load.server_env("portal"))
     chat_load.setup_orm()
     conversations = chat_load.seed(args.seekers, max(1, args.seekers // 10))
-    servers = chat_load.Servers(1, "core")
+    servers = chat_load.Servers(1, "portal")
     with servers as urls:
         process = servers.processes[0]
         samples: list = []

@@ -56,12 +56,12 @@ def main(args) -> Report:
     report.check("load average before", os.getloadavg())
     report.check("minutes run", args.minutes)
     chat_load.DB_NAME = args.database
-    migrated_database(args.database, chat_load.server_env("core"))
+    migrated_database(args.database, chat_load.server_env("portal"))
     chat_load.setup_orm()
     conversations = chat_load.seed(args.seekers, max(1, args.seekers // 10))
     folder = Path(tempfile.mkdtemp())
     state_file = folder / "state.json"
-    env = {**chat_load.server_env("core"), "SOAK_STATE_FILE": str(state_file)}
+    env = {**chat_load.server_env("portal"), "SOAK_STATE_FILE": str(state_file)}
     port = chat_load.free_port()
     chat_load.LOGS.mkdir(parents=True, exist_ok=True)
     log = (chat_load.LOGS / "soak-daphne.log").open("ab")
