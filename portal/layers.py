@@ -92,10 +92,30 @@ class _LoopLayer(pubsub.RedisPubSubLoopLayer):
         self.capacity = capacity
         self._gap = self.channel_layer.serialize({"type": GAP})
         self._shards = [_Shard(host, self) for host in decode_hosts(hosts)]
+        self._memberships: collections.defaultdict[str, set[str]] = collections.defaultdict(set)
 
     async def _subscribe_to_channel(self, channel):
         self.channels[channel] = _ChannelQueue(self.capacity, self._gap)
         await self._get_shard(channel).subscribe(channel)
+
+    # Which groups each channel is in, so that a channel given up leaves its own groups without
+    # a walk over every group of the process (2,000 sockets closing at a restart each walked
+    # 2,000 groups: 62% of a 12 s stop).
+    async def group_add(self, group, channel):
+        await super().group_add(group, channel)
+        self._memberships[channel].add(self._get_group_channel_name(group))
+
+    async def group_discard(self, group, channel):
+        groups = self._memberships.get(channel)
+        if groups is not None:
+            groups.discard(self._get_group_channel_name(group))
+            if not groups:
+                del self._memberships[channel]
+        await super().group_discard(group, channel)
+
+    async def flush(self):
+        self._memberships.clear()
+        await super().flush()
 
     async def receive(self, channel):
         try:
@@ -110,8 +130,9 @@ class _LoopLayer(pubsub.RedisPubSubLoopLayer):
             raise
 
     async def _leave_groups(self, channel):
-        for group_channel, members in list(self.groups.items()):
-            if channel not in members:
+        for group_channel in self._memberships.pop(channel, ()):
+            members = self.groups.get(group_channel)
+            if members is None or channel not in members:
                 continue
             members.discard(channel)
             if not members:
