@@ -96,14 +96,27 @@ class _LoopLayer(pubsub.RedisPubSubLoopLayer):
 
     async def _subscribe_to_channel(self, channel):
         self.channels[channel] = _ChannelQueue(self.capacity, self._gap)
-        await self._get_shard(channel).subscribe(channel)
+        try:
+            await self._get_shard(channel).subscribe(channel)
+        except BaseException:
+            # channels_redis kept the queue of a channel that could not subscribe (Redis away),
+            # whose name nobody got and nobody gives back: one more per handshake and /readyz
+            # check for as long as Redis was away.
+            del self.channels[channel]
+            raise
 
     # Which groups each channel is in, so that a channel given up leaves its own groups without
     # a walk over every group of the process (2,000 sockets closing at a restart each walked
     # 2,000 groups: 62% of a 12 s stop).
     async def group_add(self, group, channel):
-        await super().group_add(group, channel)
-        self._memberships[channel].add(self._get_group_channel_name(group))
+        group_channel = self._get_group_channel_name(group)
+        try:
+            await super().group_add(group, channel)
+        finally:
+            # Noted even when the group's subscription failed (Redis away): channels_redis made
+            # the channel a member before it subscribed.
+            if channel in self.groups.get(group_channel, ()):
+                self._memberships[channel].add(group_channel)
 
     async def group_discard(self, group, channel):
         groups = self._memberships.get(channel)

@@ -8,6 +8,7 @@ import uuid
 import pytest
 from django.conf import settings
 from redis import asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from portal.layers import RedisPubSubChannelLayer
 
@@ -102,3 +103,15 @@ async def test_a_channel_given_up_leaves_its_groups():
     finally:
         await layer.flush()
         await admin.aclose()
+
+
+async def test_a_channel_that_cannot_subscribe_is_not_kept():
+    # Redis away: every handshake's new channel failed, and channels_redis kept its queue.
+    layer = RedisPubSubChannelLayer(hosts=["redis://127.0.0.1:1/0"], prefix="testlayers")
+    try:
+        for _ in range(3):
+            with pytest.raises(RedisConnectionError):
+                await layer.new_channel()
+        assert layer._get_layer().channels == {}
+    finally:
+        await layer.flush()
