@@ -32,7 +32,15 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from bench.common import ROOT, Figure, Report, median, migrated_database, percentile
+from bench.common import (
+    ROOT,
+    Figure,
+    Report,
+    median,
+    migrated_database,
+    percentile,
+    pin_load_generator,
+)
 
 LOGS = ROOT / "var" / "bench"
 PG = "postgres://postgres@127.0.0.1:5432"
@@ -589,6 +597,7 @@ def main(args) -> Report:
                     ):
                         report.check(f"{name} {label}", result[name])
                     report.check(f"generator lag ms {label}", round(result["generator_lag_ms"], 1))
+                    report.check(f"generator pinned to CPUs {label}", result["pinned_cpus"])
                     report.check(
                         f"generator CPU s / load average after {label}",
                         [round(result["generator_cpu_s"], 1), round(os.getloadavg()[0], 2)],
@@ -680,7 +689,9 @@ if __name__ == "__main__":
     arguments = ARGS = parse()
     if arguments.client:
         config_path = Path(arguments.client)
+        pinned = pin_load_generator()
         outcome = asyncio.run(load(json.loads(config_path.read_text())))
+        outcome["pinned_cpus"] = pinned
         (config_path.parent / "result.json").write_text(json.dumps(outcome))
         sys.exit(0)
     final = main(arguments)

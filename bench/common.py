@@ -126,6 +126,20 @@ def machine() -> dict:
     }
 
 
+def pin_load_generator() -> list[int] | None:
+    """Pins the calling process (a load generator) to the last CPU it may use, so that its work
+    stays on one core instead of moving under the server's feet; returns that CPU, or None where
+    pinning is not possible (one CPU, or no sched_setaffinity on this system)."""
+    try:
+        cpus = sorted(os.sched_getaffinity(0))
+        if len(cpus) < 2:
+            return None
+        os.sched_setaffinity(0, {cpus[-1]})
+        return sorted(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return None
+
+
 def arguments(description: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="small sizes, to show it still works")

@@ -28,7 +28,7 @@ import time
 from collections import Counter
 
 from bench import chat_load
-from bench.common import ROOT, Figure, Report, migrated_database
+from bench.common import ROOT, Figure, Report, migrated_database, pin_load_generator
 
 DB_NAME = "bench_connections"
 
@@ -276,6 +276,8 @@ def main(args) -> Report:
         opened = time.monotonic()
         per_conn, cpu, state = idle_figures(server.pid, load, len(clients), args.idle)
         report.check("daphne sockets open", state["open"])
+        pinned = sorted(os.sched_getaffinity(load.process.pid))
+        report.check("load generator pinned to CPUs", pinned)
         report.check("daphne handshake failures while opening", state["handshake_failures"])
         report.check(
             "seconds to open every socket (then idle)",
@@ -388,6 +390,7 @@ if __name__ == "__main__":
     if arguments.client:
         with open(arguments.client) as config_file:
             configuration = json.load(config_file)
+        pin_load_generator()  # the parent reports the process's CPUs
         asyncio.run(hold(configuration))
         sys.exit(0)
     final = main(arguments)

@@ -30,7 +30,15 @@ import uuid
 from pathlib import Path
 
 from bench import chat_load
-from bench.common import ROOT, Figure, Report, median, migrated_database, percentile
+from bench.common import (
+    ROOT,
+    Figure,
+    Report,
+    median,
+    migrated_database,
+    percentile,
+    pin_load_generator,
+)
 
 DB_NAME = "bench_slow_consumers"
 
@@ -284,6 +292,7 @@ def main(args) -> Report:
         "never_acknowledged",
         "sockets_closed_by_server",
         "close_codes",
+        "pinned_cpus",
     ):
         report.check(name, result[name])
     report.check("load average after", os.getloadavg())
@@ -312,7 +321,9 @@ if __name__ == "__main__":
     arguments = parse()
     if arguments.client:
         config_path = Path(arguments.client)
+        pinned = pin_load_generator()
         outcome = asyncio.run(load(json.loads(config_path.read_text())))
+        outcome["pinned_cpus"] = pinned
         (config_path.parent / "result.json").write_text(json.dumps(outcome))
         sys.exit(0)
     final = main(arguments)

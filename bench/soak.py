@@ -151,6 +151,7 @@ def main(args) -> Report:
     )
     for name in ("sent", "acked", "lost", "duplicated", "out_of_order", "gaps", "errors"):
         report.check(name, result[name])
+    report.check("load generator pinned to CPUs", result["pinned_cpus"])
     report.check("asyncio tasks before / after", [before["tasks"], after["tasks"]])
     report.check("threads before / after", [before["threads"], after["threads"]])
     report.check("file descriptors before / after", [before["fds"], after["fds"]])
