@@ -2,14 +2,12 @@
 (persist then publish after commit, gap-free seq, client_id idempotency, sync after_seq) and the
 facilitator's controls. It parses, authorizes, calls a service or selector, then sends."""
 
-import json
 import logging
 import time
-import uuid
 
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils.translation import gettext as _
 
+from portal.consumers import JsonFrameConsumer, client_id_field, int_field
 from portal.db import pooled_sync_to_async
 from portal.layers import CloseOnLayerGap
 
@@ -87,18 +85,10 @@ def _mute(session_id: int, user_id: int, muted: bool):
     services.participant_mute(session_id=session_id, seeker_user_id=user_id, muted=muted)
 
 
-def _int_field(content: dict, name: str, *, allow_none: bool = False):
-    value = content.get(name)
-    if allow_none and value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise services.AteliersError(
-            "bad_request", _("%(name)s must be a whole number, 0 or more.") % {"name": name}
-        )
-    return value
+class RoomConsumer(CloseOnLayerGap, JsonFrameConsumer):
+    frame_types = frozenset({"message.send", "sync", "pin", "mute", "ping"})
+    refusals = (services.AteliersError,)
 
-
-class RoomConsumer(CloseOnLayerGap, AsyncJsonWebsocketConsumer):
     async def connect(self):
         self.user = self.scope["user"]
         self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
@@ -126,7 +116,7 @@ class RoomConsumer(CloseOnLayerGap, AsyncJsonWebsocketConsumer):
         if self.group is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
-    async def _still_allowed(self) -> bool:
+    async def still_allowed(self) -> bool:
         """A cancelled registration or a closed room ends the socket within a few seconds."""
         if time.monotonic() - self.checked_at < RECHECK_SECONDS:
             return True
@@ -136,48 +126,8 @@ class RoomConsumer(CloseOnLayerGap, AsyncJsonWebsocketConsumer):
             await self.close(code=4403)
         return allowed
 
-    async def send_error(self, code: str, detail) -> None:
-        await self.send_json({"type": "error", "code": code, "detail": str(detail)})
-
-    async def receive(self, text_data=None, bytes_data=None, **kwargs):
-        if text_data is None:
-            await self.send_error("bad_json", _("Send JSON text frames."))
-            return
-        try:
-            content = json.loads(text_data)
-        except ValueError:
-            await self.send_error("bad_json", _("This frame is not valid JSON."))
-            return
-        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
-            await self.send_error("bad_request", _("A frame is a JSON object with a type."))
-            return
-        handler = {
-            "message.send": self.client_message_send,
-            "sync": self.client_sync,
-            "pin": self.client_pin,
-            "mute": self.client_mute,
-            "ping": self.client_ping,
-        }.get(content["type"])
-        if handler is None:
-            await self.send_error("unknown_type", _("Unknown frame type."))
-            return
-        if not await self._still_allowed():
-            return
-        try:
-            await handler(content)
-        except services.AteliersError as error:
-            await self.send_error(error.code, error.detail)
-        except Exception:  # a consumer never dies on one bad frame
-            logger.exception("ateliers room: frame %s failed", content["type"])
-            await self.send_error("server_error", _("The server could not handle this frame."))
-
     async def client_message_send(self, content: dict) -> None:
-        try:
-            client_id = uuid.UUID(str(content.get("client_id")))
-        except ValueError:
-            raise services.AteliersError(
-                "bad_client_id", _("client_id must be a UUID made by the client.")
-            ) from None
+        client_id = client_id_field(content)
         body = services.check_body(content.get("body"))
         message = await _send(self.session_id, self.user, client_id, body, self.channel_name)
         await self.send_json(
@@ -185,7 +135,7 @@ class RoomConsumer(CloseOnLayerGap, AsyncJsonWebsocketConsumer):
         )
 
     async def client_sync(self, content: dict) -> None:
-        await self.send_json(await _history(self.session_id, _int_field(content, "after_seq")))
+        await self.send_json(await _history(self.session_id, int_field(content, "after_seq")))
 
     def _facilitator_only(self) -> None:
         if not self.facilitator:
@@ -195,14 +145,14 @@ class RoomConsumer(CloseOnLayerGap, AsyncJsonWebsocketConsumer):
 
     async def client_pin(self, content: dict) -> None:
         self._facilitator_only()
-        await _pin(self.session_id, _int_field(content, "seq", allow_none=True))
+        await _pin(self.session_id, int_field(content, "seq", allow_none=True))
 
     async def client_mute(self, content: dict) -> None:
         self._facilitator_only()
         muted = content.get("muted", True)
         if not isinstance(muted, bool):
             raise services.AteliersError("bad_request", _("muted is true or false."))
-        await _mute(self.session_id, _int_field(content, "user_id"), muted)
+        await _mute(self.session_id, int_field(content, "user_id"), muted)
 
     async def client_ping(self, content: dict) -> None:
         await self.send_json({"type": "pong"})
@@ -212,15 +162,15 @@ class RoomConsumer(CloseOnLayerGap, AsyncJsonWebsocketConsumer):
     async def room_message(self, event: dict) -> None:
         if event.get("sender_channel") == self.channel_name:
             return  # the sender's own socket got the message.ack
-        if await self._still_allowed():
+        if await self.still_allowed():
             await self.send_json({"type": "message.new", "message": event["message"]})
 
     async def room_pin(self, event: dict) -> None:
-        if await self._still_allowed():
+        if await self.still_allowed():
             await self.send_json({"type": "pinned", "message": event["message"]})
 
     async def room_mute(self, event: dict) -> None:
-        if not await self._still_allowed():
+        if not await self.still_allowed():
             return
         if self.facilitator or event["user_id"] == self.user.pk:
             await self.send_json(

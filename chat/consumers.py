@@ -2,17 +2,15 @@
 docs/protocol.md. It parses, authorizes, calls a service or a selector, then sends."""
 
 import asyncio
-import json
 import logging
 import time
 import uuid
 import weakref
 
 from channels.consumer import get_handler_name
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.utils.translation import gettext as _
 
+from portal.consumers import JsonFrameConsumer, client_id_field, int_field
 from portal.db import pooled_sync_to_async
 from portal.layers import CloseOnLayerGap
 
@@ -146,16 +144,10 @@ def _mark_read(conversation_id: int, user, up_to_seq: int) -> int:
     )
 
 
-def _int_field(content: dict, name: str) -> int:
-    value = content.get(name)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise services.ChatError(
-            "bad_request", _("%(name)s must be a whole number, 0 or more.") % {"name": name}
-        )
-    return value
+class ChatConsumer(CloseOnLayerGap, JsonFrameConsumer):
+    frame_types = frozenset({"message.send", "sync", "typing", "read", "ping"})
+    refusals = (services.ChatError,)
 
-
-class ChatConsumer(CloseOnLayerGap, AsyncJsonWebsocketConsumer):
     async def dispatch(self, message):
         """channels' dispatch, without its hop to the sync thread before every event to close
         old database connections: one hop per event and socket, all queued on the process's one
@@ -196,7 +188,7 @@ class ChatConsumer(CloseOnLayerGap, AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_discard(self.group, self.channel_name)
         await _socket_close(self.channel_name)
 
-    async def _still_participant(self) -> bool:
+    async def still_allowed(self) -> bool:
         """Participation changes (new referent, end of an absence): re-checked every few seconds."""
         if time.monotonic() - self.checked_at < RECHECK_SECONDS:
             return True
@@ -214,50 +206,8 @@ class ChatConsumer(CloseOnLayerGap, AsyncJsonWebsocketConsumer):
             await self.close(code=4403)
         return allowed
 
-    async def send_error(self, code: str, detail: str) -> None:
-        await self.send_json({"type": "error", "code": code, "detail": str(detail)})
-
-    # Frames from the client -------------------------------------------------------------
-
-    async def receive(self, text_data=None, bytes_data=None, **kwargs):
-        if text_data is None:
-            await self.send_error("bad_json", _("Send JSON text frames."))
-            return
-        try:
-            content = json.loads(text_data)
-        except ValueError:
-            await self.send_error("bad_json", _("This frame is not valid JSON."))
-            return
-        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
-            await self.send_error("bad_request", _("A frame is a JSON object with a type."))
-            return
-        handler = {
-            "message.send": self.client_message_send,
-            "sync": self.client_sync,
-            "typing": self.client_typing,
-            "read": self.client_read,
-            "ping": self.client_ping,
-        }.get(content["type"])
-        if handler is None:
-            await self.send_error("unknown_type", _("Unknown frame type."))
-            return
-        if not await self._still_participant():
-            return
-        try:
-            await handler(content)
-        except services.ChatError as error:
-            await self.send_error(error.code, error.detail)
-        except Exception:  # a consumer never dies on one bad frame
-            logger.exception("chat: frame %s failed", content["type"])
-            await self.send_error("server_error", _("The server could not handle this frame."))
-
     async def client_message_send(self, content: dict) -> None:
-        try:
-            client_id = uuid.UUID(str(content.get("client_id")))
-        except ValueError:
-            raise services.ChatError(
-                "bad_client_id", _("client_id must be a UUID made by the client.")
-            ) from None
+        client_id = client_id_field(content)
         body = services.check_body(content.get("body"))
         message = await _send(self.conversation_id, self.user, client_id, body, self.channel_name)
         await self.send_json(
@@ -265,7 +215,7 @@ class ChatConsumer(CloseOnLayerGap, AsyncJsonWebsocketConsumer):
         )
 
     async def client_sync(self, content: dict) -> None:
-        after_seq = _int_field(content, "after_seq")
+        after_seq = int_field(content, "after_seq")
         await self.send_json(await _history(self.conversation_id, self.user, after_seq))
 
     async def client_typing(self, content: dict) -> None:
@@ -279,7 +229,7 @@ class ChatConsumer(CloseOnLayerGap, AsyncJsonWebsocketConsumer):
         )
 
     async def client_read(self, content: dict) -> None:
-        await _mark_read(self.conversation_id, self.user, _int_field(content, "up_to_seq"))
+        await _mark_read(self.conversation_id, self.user, int_field(content, "up_to_seq"))
 
     async def client_ping(self, content: dict) -> None:
         now = time.monotonic()
@@ -295,19 +245,19 @@ class ChatConsumer(CloseOnLayerGap, AsyncJsonWebsocketConsumer):
     async def chat_message(self, event: dict) -> None:
         if event.get("sender_channel") == self.channel_name:
             return  # the sender's own socket got the message.ack
-        if await self._still_participant():
+        if await self.still_allowed():
             await self.send_json({"type": "message.new", "message": event["message"]})
 
     async def chat_typing(self, event: dict) -> None:
         if event["author"]["id"] == self.user.pk:
             return
-        if await self._still_participant():
+        if await self.still_allowed():
             await self.send_json({"type": "typing", "author": event["author"]})
 
     async def chat_read(self, event: dict) -> None:
         if event["reader"]["id"] == self.user.pk:
             return
-        if await self._still_participant():
+        if await self.still_allowed():
             await self.send_json(
                 {"type": "read.receipt", "reader": event["reader"], "up_to_seq": event["up_to_seq"]}
             )
