@@ -12,7 +12,6 @@ from django.conf import settings
 
 from portal.consumers import JsonFrameConsumer, client_id_field, int_field
 from portal.db import pooled_sync_to_async
-from portal.layers import CloseOnLayerGap
 
 from . import selectors, services
 from .payloads import author_payload, message_payload
@@ -144,7 +143,7 @@ def _mark_read(conversation_id: int, user, up_to_seq: int) -> int:
     )
 
 
-class ChatConsumer(CloseOnLayerGap, JsonFrameConsumer):
+class ChatConsumer(JsonFrameConsumer):
     frame_types = frozenset({"message.send", "sync", "typing", "read", "ping"})
     refusals = (services.ChatError,)
 
@@ -241,6 +240,13 @@ class ChatConsumer(CloseOnLayerGap, JsonFrameConsumer):
         await self.send_json({"type": "pong", "last_seq": last_seq})
 
     # Events from the channel layer, named after their type --------------------------------
+
+    async def layer_gap(self, event: dict) -> None:
+        """The channel layer may have lost events for this socket (its Redis subscription came
+        back, or the socket fell CHANNEL_CAPACITY events behind): the client syncs from the last
+        seq it holds. The socket stays open: closing every chat socket of a process after a Redis
+        blip would make a reconnection storm of what one history query per socket repairs."""
+        await self.send_json({"type": "resync"})
 
     async def chat_message(self, event: dict) -> None:
         if event.get("sender_channel") == self.channel_name:

@@ -176,6 +176,11 @@ export class ChatClient {
       case "typing":
         this.showTyping(frame.author);
         break;
+      case "resync":
+        // The server's channel layer may have lost events for this socket: ask for them.
+        this.syncing = false;
+        this.sync();
+        break;
       case "pong":
         // The server's last seq: a message whose event never came (dropped by a busy server)
         // is fetched now rather than when the next one reveals the gap.

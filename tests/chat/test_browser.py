@@ -1,8 +1,12 @@
 """Seeker and advisor chat in two Chromium pages served by a real daphne process; the seeker's
-socket is cut, messages written meanwhile on both sides arrive after reconnection, none twice."""
+socket is cut, messages written meanwhile on both sides arrive after reconnection, none twice;
+a message whose live event was lost arrives when the server asks the pages to resync."""
 
+import asyncio
 import os
 import re
+import threading
+import uuid
 from pathlib import Path
 
 import pytest
@@ -41,6 +45,36 @@ def bubble(page, text: str):
     return page.get_by_role("listitem").filter(has_text=text)
 
 
+def lost_event(prefix: str, conversation, body: str) -> None:
+    """Stores an advisor's message without publishing it, then gives the conversation's sockets
+    the event portal.layers sends when events may have been lost, through the daphne process's
+    own channel layer (its prefix, the real Redis). In a thread of its own, which gives its
+    database connection back: Playwright's sync API runs an event loop in this one."""
+    from django.conf import settings
+    from django.db import connections
+
+    from chat.services import group_name
+    from portal.layers import GAP, RedisPubSubChannelLayer
+
+    config = {**settings.CHANNEL_LAYERS["default"]["CONFIG"], "prefix": prefix}
+
+    async def send_gap():
+        layer = RedisPubSubChannelLayer(**config)
+        await layer.group_send(group_name(conversation.pk), {"type": GAP})
+        await layer.flush()
+
+    def run():
+        try:
+            MessageFactory(conversation=conversation, from_advisor=True, body=body)
+        finally:
+            connections.close_all()
+        asyncio.run(send_gap())
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join(timeout=10)
+
+
 def test_nothing_is_lost_nor_doubled_when_the_seeker_drops(
     conversation, followed, referent, monkeypatch
 ):
@@ -50,7 +84,8 @@ def test_nothing_is_lost_nor_doubled_when_the_seeker_drops(
     MessageFactory(conversation=conversation, body="Message d'avant")
     cookies = {"seeker": session_cookie(followed.user), "advisor": session_cookie(referent.user)}
 
-    with daphne_servers(1) as (base,):
+    prefix = f"chattest{uuid.uuid4().hex[:8]}"
+    with daphne_servers(1, extra_env={"CHAT_LAYER_PREFIX": prefix}) as (base,):
         # The sync API runs an event loop in this thread; the ORM must be allowed beside it.
         monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         with sync_playwright() as playwright:
@@ -116,15 +151,28 @@ def test_nothing_is_lost_nor_doubled_when_the_seeker_drops(
                     re.compile("^(Envoyé|Lu)$")
                 )
 
+                # A message whose event the server's channel layer lost: on the layer's gap the
+                # server asks both pages to sync, on their open sockets.
+                for page in (seeker, advisor):
+                    page.evaluate(
+                        f"window.socketBefore = document.querySelector('{ROOT}').chatClient.socket"
+                    )
+                lost_event(prefix, conversation, "Sans événement")
+                for page in (seeker, advisor):
+                    expect(bubble(page, "Sans événement")).to_have_count(1)
+                    client = f"document.querySelector('{ROOT}').chatClient"
+                    same = f"window.socketBefore === {client}.socket"
+                    assert page.evaluate(same)  # no reconnection: the open socket synced
+
                 for page in (seeker, advisor):
                     seqs = page.eval_on_selector_all("[data-chat-log] li[data-seq]", SEQS)
-                    assert seqs == [1, 2, 3, 4, 5, 6]
+                    assert seqs == [1, 2, 3, 4, 5, 6, 7]
                     assert page.locator("[data-chat-log] li[data-pending]").count() == 0
             finally:
                 browser.close()
 
     stored = list(Message.objects.order_by("seq").values_list("seq", "body"))
-    assert [seq for seq, _ in stored] == [1, 2, 3, 4, 5, 6]
+    assert [seq for seq, _ in stored] == [1, 2, 3, 4, 5, 6, 7]
     assert [body for _, body in stored].count("Écrit hors ligne") == 1
 
 

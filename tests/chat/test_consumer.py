@@ -11,7 +11,7 @@ from django.test import override_settings
 from advisors.models import AdvisorState
 from chat import consumers, services
 from chat.models import Message, OpenSocket, ReadMark
-from portal.layers import CLOSE_RESYNC, GAP
+from portal.layers import GAP
 from seekers import services as seeker_services
 from tests.advisors.factories import AdvisorFactory
 
@@ -363,17 +363,20 @@ async def test_a_ping_refreshes_presence_and_tells_the_last_seq(
     assert await seeker.receive_json_from(timeout=5) == {"type": "pong"}  # not asked again
 
 
-async def test_a_gap_in_the_channel_layer_closes_the_socket_for_its_client_to_sync(
+async def test_a_gap_in_the_channel_layer_asks_the_clients_to_sync_on_the_open_socket(
     conversation, cookies, open_socket
 ):
     seeker = await open_socket(conversation.pk, cookies["seeker"])
     advisor = await open_socket(conversation.pk, cookies["referent"])
+    # Stored while its event was lost.
+    await sync_to_async(MessageFactory)(conversation=conversation, from_advisor=True)
 
     # What portal.layers gives each channel of a group when events may have been lost.
     await get_channel_layer().group_send(services.group_name(conversation.pk), {"type": GAP})
 
     for socket in (seeker, advisor):
-        assert await socket.receive_output(timeout=5) == {
-            "type": "websocket.close",
-            "code": CLOSE_RESYNC,
-        }
+        assert await socket.receive_json_from(timeout=5) == {"type": "resync"}
+    # The socket stays open, and the client's sync brings what was lost.
+    await seeker.send_json_to({"type": "sync", "after_seq": 0})
+    history = await seeker.receive_json_from(timeout=5)
+    assert [m["seq"] for m in history["messages"]] == [1]

@@ -97,6 +97,8 @@ class Peer:
                 self._hold(message)
             if frame.get("has_more"):
                 asyncio.ensure_future(self._sync())
+        elif kind == "resync":  # the server's layer may have lost events: sync, as chat.js does
+            asyncio.ensure_future(self._sync())
         elif kind == "error":
             self.errors.append(frame)
             # As chat.js does: send again in 3 s (once, however many errors came).
