@@ -2,12 +2,13 @@
 
 import pytest
 from django.core.management import call_command
+from django.db import models
 from django.test import override_settings
 from django.utils import timezone
 
 from accounts.models import User
 from chat import selectors
-from chat.models import Conversation, Message
+from chat.models import Conversation, Message, ResponseWait
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +20,20 @@ def test_the_demo_shows_history_unread_and_an_overdue_message():
     call_command("seed_demo", seekers=60)
 
     assert (Conversation.objects.count(), Message.objects.count()) == counts
+    # The answered waits behind the managers' first-response figure: one per advisor answer
+    # that followed a seeker's message, each with the seeker's agency.
+    answers = sum(
+        1
+        for conversation in Conversation.objects.all()
+        for previous, role in zip(
+            [None, *conversation.messages.values_list("author_role", flat=True)],
+            conversation.messages.values_list("author_role", flat=True),
+            strict=False,
+        )
+        if previous == "seeker" and role == "advisor"
+    )
+    assert answers > 0 and ResponseWait.objects.count() == answers
+    assert not ResponseWait.objects.exclude(agency=models.F("conversation__seeker__agency"))
     assert counts[0] == 10 * 5 + 1  # the signing advisor follows one of these 60 seekers
     for conversation in Conversation.objects.all():
         seqs = list(conversation.messages.values_list("seq", flat=True))
