@@ -140,6 +140,12 @@ def main(args) -> Report:
             1.05,
         )
     )
+    # The shape of the growth (a plateau or a slope), RSS at each tenth of the load.
+    tenths = []
+    for tenth in range(1, 11):
+        upto = [mib for at, mib in samples if at <= started + seconds * tenth / 10]
+        tenths.append(round(upto[-1], 1) if upto else None)
+    report.check("RSS MiB at each tenth of the load", tenths)
     report.check(
         "RSS MiB min / max over the run",
         [round(min(m for _, m in samples), 1), round(max(m for _, m in samples), 1)],
