@@ -391,6 +391,9 @@ async def load(config: dict) -> dict:
         duplicated += len(peer.seqs) - len(set(peer.seqs))
         out_of_order += sum(1 for a, b in zip(peer.seqs, peer.seqs[1:], strict=False) if b < a)
 
+    # The load ends here; what follows is the benchmark's own verification (the soak measures
+    # its memory apart).
+    load_ended_at = time.time()
     # The final word: every socket syncs from 0 and must hold every acknowledged message once.
     by_conversation: dict[int, set[str]] = {}
     for client_id in acked:
@@ -423,6 +426,7 @@ async def load(config: dict) -> dict:
     return {
         # The load generator's own CPU (user + system seconds), to tell its cost from the server's.
         "generator_cpu_s": used.user + used.system,
+        "load_ended_at": load_ended_at,
         "sent": len(sent),
         "acked": len(acked),
         "throughput": counted / window,

@@ -128,7 +128,11 @@ def main(args) -> Report:
 
     warm_until = started + max(30.0, seconds / 10) if not args.quick else started + seconds / 3
     warm = [mib for at, mib in samples if at <= warm_until][-4:] or [samples[0][1]]
-    end = [mib for at, mib in samples if at <= ended][-4:]
+    # The end of the load, before the generator's final check makes every socket sync its whole
+    # history from seq 0 (90,000 messages in 30 minutes: a peak no real client makes, reported
+    # apart).
+    end = [mib for at, mib in samples if at <= result["load_ended_at"]][-4:]
+    verified = [mib for at, mib in samples if at <= ended][-4:]
     label = f"[{args.minutes:g} min at {args.rate:g} msg/s, {result['sockets']} sockets]"
     report.add(
         Figure(
@@ -146,6 +150,7 @@ def main(args) -> Report:
         upto = [mib for at, mib in samples if at <= started + seconds * tenth / 10]
         tenths.append(round(upto[-1], 1) if upto else None)
     report.check("RSS MiB at each tenth of the load", tenths)
+    report.check("RSS MiB after the final sync of every socket from 0", round(median(verified), 1))
     report.check(
         "RSS MiB min / max over the run",
         [round(min(m for _, m in samples), 1), round(max(m for _, m in samples), 1)],
