@@ -4,28 +4,13 @@ first-response figure reads the waits."""
 
 import textwrap
 
-from tests.embedded import run_embedded
+from tests.embedded import AGENCY_WITH_ADVISOR, run_embedded
 
-SCRIPT = textwrap.dedent(
+SCRIPT = AGENCY_WITH_ADVISOR + textwrap.dedent(
     """
-    import datetime as dt
-    import uuid
-    import django
-    django.setup()
-    from django.core.management import call_command
-    call_command("migrate", verbosity=0)
-    from accounts.models import Role, User
-    from advisors.models import Advisor
-    from agencies.models import Agency, Region
     from chat import services
     from chat.models import ReadMark, ResponseWait
-    from seekers.models import FollowUpStatus, Seeker
     from steering import selectors
-    region = Region.objects.create(name="R")
-    agency = Agency.objects.create(name="A", code="a", region=region)
-    advisor = Advisor.objects.create(
-        user=User.objects.create_user("c@x.test", role=Role.ADVISOR), agency=agency
-    )
     seeker = Seeker.objects.create(
         user=User.objects.create_user("s@x.test"),
         agency=agency,

@@ -3,27 +3,13 @@ PostgreSQL only) and the booking services alone still refuse a second booking of
 
 import textwrap
 
-from tests.embedded import run_embedded
+from tests.embedded import AGENCY_WITH_ADVISOR, run_embedded
 
-SCRIPT = textwrap.dedent(
+SCRIPT = AGENCY_WITH_ADVISOR + textwrap.dedent(
     """
-    import datetime as dt
-    import django
-    django.setup()
-    from django.core.management import call_command
-    call_command("migrate", verbosity=0)
     from zoneinfo import ZoneInfo
-    from accounts.models import Role, User
-    from advisors.models import Advisor
-    from agencies.models import Agency, Region
-    from seekers.models import FollowUpStatus, Seeker
     from interviews import services
     from interviews.models import Appointment, WeeklyAvailability
-    region = Region.objects.create(name="R")
-    agency = Agency.objects.create(name="A", code="a", region=region)
-    advisor = Advisor.objects.create(
-        user=User.objects.create_user("c@x.test", role=Role.ADVISOR), agency=agency
-    )
     WeeklyAvailability.objects.create(
         advisor=advisor, weekday=1, start_time=dt.time(9), end_time=dt.time(12)
     )
