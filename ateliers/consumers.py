@@ -87,7 +87,6 @@ def _mute(session_id: int, user_id: int, muted: bool):
 
 class RoomConsumer(CloseOnLayerGap, JsonFrameConsumer):
     frame_types = frozenset({"message.send", "sync", "pin", "mute", "ping"})
-    refusals = (services.AteliersError,)
 
     async def connect(self):
         self.user = self.scope["user"]

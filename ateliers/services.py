@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
+from portal.errors import Refusal
 
 from .models import (
     AnswerStatus,
@@ -42,13 +43,8 @@ from .models import (
 logger = logging.getLogger(__name__)
 
 
-class AteliersError(Exception):
-    """A write the rules refuse; `code` is stable for clients, `detail` is for the person."""
-
-    def __init__(self, code: str, detail: str = ""):
-        super().__init__(code)
-        self.code = code
-        self.detail = detail
+class AteliersError(Refusal):
+    """A write the e-ateliers' rules refuse."""
 
 
 def _delete_private_file(relative: str) -> None:

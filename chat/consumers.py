@@ -145,7 +145,6 @@ def _mark_read(conversation_id: int, user, up_to_seq: int) -> int:
 
 class ChatConsumer(JsonFrameConsumer):
     frame_types = frozenset({"message.send", "sync", "typing", "read", "ping"})
-    refusals = (services.ChatError,)
 
     async def dispatch(self, message):
         """channels' dispatch, without its hop to the sync thread before every event to close

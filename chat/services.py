@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from accounts.models import Role
+from portal.errors import Refusal
 
 from . import selectors
 from .models import Conversation, Message, OpenSocket, ReadMark, ResponseWait
@@ -28,13 +29,8 @@ from .payloads import author_payload, message_payload
 logger = logging.getLogger(__name__)
 
 
-class ChatError(Exception):
-    """A write the rules refuse; `code` goes back to the client, `detail` is for the person."""
-
-    def __init__(self, code: str, detail: str = ""):
-        super().__init__(code)
-        self.code = code
-        self.detail = detail
+class ChatError(Refusal):
+    """A write the chat's rules refuse."""
 
 
 def group_name(conversation_id: int) -> str:

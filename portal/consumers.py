@@ -9,16 +9,13 @@ import uuid
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils.translation import gettext as _
 
+from portal.errors import Refusal
+
 logger = logging.getLogger(__name__)
 
 
-class FrameError(Exception):
-    """A frame refused at the edge: `code` is stable for clients, `detail` is for the person."""
-
-    def __init__(self, code: str, detail: str = ""):
-        super().__init__(code)
-        self.code = code
-        self.detail = detail
+class FrameError(Refusal):
+    """A frame refused at the edge, before any service is called."""
 
 
 def int_field(content: dict, name: str, *, allow_none: bool = False) -> int | None:
@@ -44,8 +41,6 @@ def client_id_field(content: dict) -> uuid.UUID:
 class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
     # The frame types a client may send; each is handled by client_<type>.
     frame_types: frozenset[str] = frozenset()
-    # The services' own refusals (exceptions with `code` and `detail`), answered as error frames.
-    refusals: tuple[type[Exception], ...] = ()
 
     async def still_allowed(self) -> bool:
         """Whether the user may still use this socket; a consumer that says no closes it."""
@@ -74,7 +69,7 @@ class JsonFrameConsumer(AsyncJsonWebsocketConsumer):
         handler = getattr(self, "client_" + content["type"].replace(".", "_"))
         try:
             await handler(content)
-        except (FrameError, *self.refusals) as error:
+        except Refusal as error:  # the edge's and the services' own, answered as error frames
             await self.send_error(error.code, error.detail)
         except Exception:  # a consumer never dies on one bad frame
             logger.exception("%s: frame %s failed", type(self).__name__, content["type"])
